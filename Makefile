@@ -1,0 +1,59 @@
+# Acme Importer. `make run` and `make test` are the two commands a newcomer needs.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+export ACME_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test install install-dev lint typecheck contracts unit integration e2e bench browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check "uv>=0.4,<1"
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(UV) pip install --quiet --python $(BIN)/python -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/acme db upgrade
+	$(BIN)/acme serve --host 127.0.0.1 --port 8000
+
+lint: install-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+contracts: install-dev
+	$(BIN)/lint-imports
+
+unit: install-dev
+	$(BIN)/pytest tests/unit -q
+
+integration: install-dev
+	$(BIN)/pytest tests/integration -q
+
+e2e: install-dev browser
+	$(BIN)/pytest tests/e2e -q
+
+test: install-dev browser lint typecheck contracts
+	$(BIN)/pytest tests -q
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+browser:
+	./scripts/ensure-browser.sh

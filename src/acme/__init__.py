@@ -1,0 +1,1 @@
+"""Acme Importer: load, keep and publish a product catalog."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy Core adapters for PostgreSQL (production) and SQLite (embedded default)."""

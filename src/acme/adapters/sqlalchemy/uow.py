@@ -1,0 +1,59 @@
+"""The SQLAlchemy unit of work: one connection, one transaction, rolled back by default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from acme.adapters.sqlalchemy.outbox import OutboxEventPublisher
+from acme.adapters.sqlalchemy.products import SqlProductRepository
+from acme.application.ports import UnitOfWork
+
+
+class SqlUnitOfWork(UnitOfWork):
+    def __init__(self, engine: Engine, after_commit: Callable[[], None] | None = None) -> None:
+        self._engine = engine
+        self._after_commit = after_commit
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Self:
+        self._conn = self._engine.connect()
+        self._conn.begin()
+        self.products = SqlProductRepository(self._conn)
+        self.events = OutboxEventPublisher(self._conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside its 'with' block")
+        return self._conn
+
+    def commit(self) -> None:
+        conn = self.connection
+        published = (
+            bool(self.events.published) if isinstance(self.events, OutboxEventPublisher) else False
+        )
+        conn.commit()
+        if published and self._after_commit is not None:
+            self._after_commit()
+
+    def rollback(self) -> None:
+        if self._conn is not None and self._conn.in_transaction():
+            self._conn.rollback()

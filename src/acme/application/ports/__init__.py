@@ -1,0 +1,15 @@
+"""Every port the use cases depend on, in one place. Adapters implement these classes."""
+
+from acme.application.ports.clock import Clock
+from acme.application.ports.events import EventPublisher
+from acme.application.ports.products import ProductFilter, ProductPage, ProductRepository
+from acme.application.ports.uow import UnitOfWork
+
+__all__ = [
+    "Clock",
+    "EventPublisher",
+    "ProductFilter",
+    "ProductPage",
+    "ProductRepository",
+    "UnitOfWork",
+]

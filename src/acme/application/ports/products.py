@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from acme.domain.product import Product
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    """Case-insensitive 'contains' filters; None means 'do not filter on this'."""
+
+    sku: str | None = None
+    name: str | None = None
+    description: str | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    items: list[Product]
+    page: int
+    page_size: int
+    total: int
+
+
+class ProductRepository(ABC):
+    @abstractmethod
+    def add(self, product: Product) -> Product:
+        """Insert and return the stored product (with id and timestamps).
+
+        Raises ConflictError if another product holds the same SKU key."""
+
+    @abstractmethod
+    def get(self, product_id: int) -> Product | None: ...
+
+    @abstractmethod
+    def get_by_key(self, key: str) -> Product | None:
+        """The product whose SKU key (see acme.domain.sku.sku_key) equals ``key``."""
+
+    @abstractmethod
+    def update(self, product: Product) -> Product:
+        """Store the product's current fields. Raises ConflictError on a SKU key collision."""
+
+    @abstractmethod
+    def delete(self, product_id: int) -> bool:
+        """Delete one product; return whether it existed."""
+
+    @abstractmethod
+    def delete_all(self) -> int:
+        """Delete every product; return how many there were."""
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def list(self, filters: ProductFilter, page: int, page_size: int) -> ProductPage:
+        """One page, ordered by id, with the total number of matches."""

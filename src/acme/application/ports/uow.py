@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from types import TracebackType
+from typing import Self
+
+from acme.application.ports.events import EventPublisher
+from acme.application.ports.products import ProductRepository
+
+
+class UnitOfWork(ABC):
+    """One transaction. Rolls back unless ``commit()`` is called; use as a context manager."""
+
+    products: ProductRepository
+    events: EventPublisher
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Undo everything not yet committed. Safe to call after commit (then a no-op)."""

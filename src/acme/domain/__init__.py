@@ -1,0 +1,1 @@
+"""Entities and pure rules. Imports nothing outside the standard library."""

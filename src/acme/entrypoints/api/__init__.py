@@ -1,0 +1,1 @@
+"""The HTTP entrypoint: JSON API under /api, health checks, pages."""

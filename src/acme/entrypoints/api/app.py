@@ -1,0 +1,23 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from acme.entrypoints.api import health, products
+from acme.entrypoints.api.errors import install_error_handlers
+from acme.entrypoints.container import Container
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    container = container or Container()
+    app = FastAPI(
+        title="Acme Importer",
+        version="0.1.0",
+        description="Import product catalogs from CSV, manage products, notify via webhooks.",
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(products.router)
+    return app

@@ -1,0 +1,15 @@
+"""Settings from the environment (prefix ``ACME_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ACME_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./var/acme.db"
+    broker_url: str = ""
+    storage_url: str = "file://./var/uploads"
+    api_token: str = ""
+    webhook_allow_private: bool = False

@@ -10,7 +10,17 @@ from dependency_injector import containers, providers
 from acme.adapters.clock import SystemClock
 from acme.adapters.sqlalchemy.engine import build_engine
 from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
+from acme.application.ports import FileStorage
 from acme.entrypoints.settings import Settings
+
+
+def build_storage(url: str) -> FileStorage:
+    """The FileStorage adapter that ``ACME_STORAGE_URL`` names."""
+    if url.startswith("file://"):
+        from acme.adapters.storage.local import LocalFileStorage, local_root_from_url
+
+        return LocalFileStorage(local_root_from_url(url))
+    raise ValueError(f"unsupported ACME_STORAGE_URL {url!r}: expected file://")
 
 
 class Container(containers.DeclarativeContainer):
@@ -18,5 +28,6 @@ class Container(containers.DeclarativeContainer):
 
     engine = providers.Singleton(build_engine, url=settings.provided.database_url)
     clock = providers.Singleton(SystemClock)
+    storage = providers.Singleton(build_storage, url=settings.provided.storage_url)
 
     uow = providers.Factory(SqlUnitOfWork, engine=engine)

@@ -3,11 +3,13 @@
 from acme.application.ports.clock import Clock
 from acme.application.ports.events import EventPublisher
 from acme.application.ports.products import ProductFilter, ProductPage, ProductRepository
+from acme.application.ports.storage import FileStorage
 from acme.application.ports.uow import UnitOfWork
 
 __all__ = [
     "Clock",
     "EventPublisher",
+    "FileStorage",
     "ProductFilter",
     "ProductPage",
     "ProductRepository",

@@ -1,0 +1,1 @@
+"""FileStorage adapters: a local folder (embedded default) and S3 (production)."""

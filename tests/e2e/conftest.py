@@ -1,0 +1,150 @@
+"""End-to-end fixtures: the real app in its own process on a fresh database, driven by Debian's
+Chromium through Playwright. Screenshots worth keeping go to docs/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.databases import postgres_database
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_url: str
+    storage_dir: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30)
+
+
+def start_server(database_url: str, workdir: Path, **env: str) -> LiveServer:
+    port = free_port()
+    storage = workdir / "uploads"
+    log = workdir / "server.log"
+    environment = {
+        **os.environ,
+        "ACME_DATABASE_URL": database_url,
+        "ACME_STORAGE_URL": f"file://{storage}",
+        "ACME_BROKER_URL": "",
+        "ACME_WEBHOOK_ALLOW_PRIVATE": "true",
+        **env,
+    }
+    process = subprocess.Popen(  # the real entrypoint, as a user starts it
+        [sys.executable, "-m", "acme.entrypoints.cli", "serve", "--port", str(port)],
+        env=environment,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        cwd=workdir,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return LiveServer(url, database_url, storage, process, log)
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"server did not start:\n{log.read_text()}")
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app served by `acme serve` on a fresh PostgreSQL database, for one test module."""
+    with postgres_database("acme_e2e") as url:
+        server = start_server(url, tmp_path_factory.mktemp("server"))
+        try:
+            yield server
+        finally:
+            stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    browser = playwright_instance.chromium.launch(
+        executable_path=executable, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        out = ROOT / "test-results"
+        out.mkdir(exist_ok=True)
+        page.screenshot(path=str(out / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"rep_{report.when}", report)
+
+
+def save_screenshot(page: Page, name: str) -> Path:
+    """Keep a screenshot of the current page under docs/screenshots/NAME.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

@@ -2,6 +2,14 @@
 
 from acme.application.ports.clock import Clock
 from acme.application.ports.events import EventPublisher
+from acme.application.ports.imports import (
+    ImportJobRepository,
+    ImportRow,
+    MergeCounts,
+    ProductBulkWriter,
+    RowError,
+    TaskQueue,
+)
 from acme.application.ports.products import ProductFilter, ProductPage, ProductRepository
 from acme.application.ports.storage import FileStorage
 from acme.application.ports.uow import UnitOfWork
@@ -10,8 +18,14 @@ __all__ = [
     "Clock",
     "EventPublisher",
     "FileStorage",
+    "ImportJobRepository",
+    "ImportRow",
+    "MergeCounts",
+    "ProductBulkWriter",
     "ProductFilter",
     "ProductPage",
     "ProductRepository",
+    "RowError",
+    "TaskQueue",
     "UnitOfWork",
 ]

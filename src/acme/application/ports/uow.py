@@ -5,6 +5,7 @@ from types import TracebackType
 from typing import Self
 
 from acme.application.ports.events import EventPublisher
+from acme.application.ports.imports import ImportJobRepository, ProductBulkWriter
 from acme.application.ports.products import ProductRepository
 
 
@@ -13,6 +14,8 @@ class UnitOfWork(ABC):
 
     products: ProductRepository
     events: EventPublisher
+    imports: ImportJobRepository
+    bulk: ProductBulkWriter
 
     def __enter__(self) -> Self:
         return self

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from acme.domain.import_job import ImportJob
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One valid CSV record, ready to merge. ``line`` is the physical line it starts on."""
+
+    line: int
+    sku: str
+    key: str
+    name: str
+    description: str | None
+    active: bool | None
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A rejected record, reported in errors.csv as ``line,sku,column,reason``."""
+
+    line: int
+    sku: str
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    created: int
+    updated: int
+    unchanged: int
+
+
+class ImportJobRepository(ABC):
+    @abstractmethod
+    def add(self, job: ImportJob) -> None: ...
+
+    @abstractmethod
+    def get(self, job_id: str) -> ImportJob | None: ...
+
+    @abstractmethod
+    def update(self, job: ImportJob) -> None: ...
+
+    @abstractmethod
+    def list_recent(self, limit: int) -> list[ImportJob]:
+        """Newest first."""
+
+    @abstractmethod
+    def add_errors(self, job_id: str, errors: Iterable[RowError]) -> None: ...
+
+    @abstractmethod
+    def iter_errors(self, job_id: str) -> Iterator[RowError]:
+        """The job's rejected rows in line order."""
+
+    @abstractmethod
+    def clear_errors(self, job_id: str) -> None: ...
+
+
+class ProductBulkWriter(ABC):
+    """Merges a stream of import rows into the catalog inside the current unit of work.
+
+    Last row per SKU key wins; a row that changes nothing is counted as unchanged and not
+    written; ``description``/``active`` of None leave an existing product's value as it is
+    (a new product gets "" and True). Nothing is visible to others until the unit of work
+    commits, so a failure or a rollback changes nothing.
+    """
+
+    @abstractmethod
+    def merge(
+        self,
+        rows: Iterable[ImportRow],
+        *,
+        on_merge_progress: Callable[[float], None] | None = None,
+    ) -> MergeCounts:
+        """Consume ``rows`` (streamed, never all held in memory) and merge them.
+
+        ``on_merge_progress`` receives the fraction (0..1) of the merge step done, as far
+        as the adapter can tell."""
+
+
+class TaskQueue(ABC):
+    """Runs an import off the web request path (Celery, or an in-process worker)."""
+
+    @abstractmethod
+    def enqueue_import(self, job_id: str) -> None: ...

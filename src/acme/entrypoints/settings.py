@@ -13,3 +13,6 @@ class Settings(BaseSettings):
     storage_url: str = "file://./var/uploads"
     api_token: str = ""
     webhook_allow_private: bool = False
+    # endpoint of an S3-compatible server (MinIO, moto, ...) when ACME_STORAGE_URL is s3://;
+    # empty means AWS itself (region and credentials from the usual AWS_* variables / role)
+    s3_endpoint_url: str = ""

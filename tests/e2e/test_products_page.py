@@ -445,3 +445,40 @@ def test_phone_width_keeps_the_page_readable(
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     wrap = page.locator("#table-wrap")
     assert wrap.evaluate("w => w.scrollWidth > w.clientWidth")
+
+
+# Delays the page's fetches of one filter value until the test releases them (in-page only; the
+# server is untouched), so a stale response can be made to arrive after a newer one.
+HOLD_FETCH = """
+window.held = [];
+window.finished = [];
+const realFetch = window.fetch.bind(window);
+window.fetch = async (url, init) => {
+  if (String(url).includes("sku=WID")) {
+    await new Promise((release) => window.held.push(release));
+    try { return await realFetch(url, init); } finally { window.finished.push(String(url)); }
+  }
+  return realFetch(url, init);
+};
+"""
+
+
+def test_a_stale_response_never_replaces_newer_results(
+    live_server: LiveServer, page: Page, api: httpx.Client
+) -> None:
+    seed_catalog(api)
+    page.add_init_script(HOLD_FETCH)
+    open_products(page, live_server)
+    sku = filters(page).get_by_label("SKU", exact=True)
+    sku.fill("WID")
+    page.wait_for_function("window.held.length === 1")  # the WID request is in flight
+    expect(page.locator("#loading")).to_be_visible()
+    expect(page.locator("#table-wrap")).to_have_attribute("aria-busy", "true")
+
+    sku.fill("GAD")
+    expect(sku_cells(page)).to_have_text(["GAD-001", "GAD-002"])
+    page.evaluate("window.held.forEach((release) => release())")  # the stale answer lands now
+    page.wait_for_function("window.finished.length === 1")
+    expect(sku_cells(page)).to_have_text(["GAD-001", "GAD-002"])
+    expect(page).to_have_url(re.compile(r"\?sku=GAD$"))
+    expect(page.locator("#loading")).to_be_hidden()

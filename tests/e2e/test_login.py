@@ -1,5 +1,5 @@
 """With ACME_API_TOKEN set, a browser signs in once on /login, then the app works through the
-session cookie, and api.js sends the CSRF token on state-changing calls."""
+session cookie: pages load, and their state-changing calls pass the CSRF check."""
 
 from __future__ import annotations
 
@@ -25,12 +25,19 @@ def secured_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
             stop_server(server)
 
 
+def stored_skus(server: LiveServer) -> list[str]:
+    with server.api() as client:
+        client.headers["Authorization"] = f"Bearer {TOKEN}"
+        return sorted(p["sku"] for p in client.get("/api/products").json()["items"])
+
+
 def test_login_then_the_app_works(secured_server: LiveServer, page: Page) -> None:
     base = secured_server.url
     response = page.goto(f"{base}/api/products")
     assert response is not None and response.status == 401
 
-    page.goto(f"{base}/login?next=/api/products")
+    page.goto(f"{base}/products")  # a page sends the browser to the login form
+    expect(page).to_have_url(f"{base}/login?next=%2Fproducts")
     page.get_by_label("API token").fill("wrong")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("That token is not valid.")
@@ -38,27 +45,56 @@ def test_login_then_the_app_works(secured_server: LiveServer, page: Page) -> Non
     page.get_by_label("API token").fill(TOKEN)
     save_screenshot(page, "login")
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/api/products")
-    assert '"total":0' in page.content().replace(" ", "")
+    expect(page).to_have_url(f"{base}/products")
+    expect(page.locator("#table-wrap")).to_have_attribute("aria-busy", "false")
 
-    session = {c["name"]: c for c in page.context.cookies()}
-    assert session["acme_session"]["httpOnly"] and session["acme_session"]["sameSite"] == "Strict"
-    assert not session["acme_csrf"]["httpOnly"]
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies["acme_session"]["httpOnly"] and cookies["acme_session"]["sameSite"] == "Strict"
+    assert not cookies["acme_csrf"]["httpOnly"]
 
-    # a page's JS writes through api.js (which adds X-CSRF-Token) and through a bare fetch
-    created = page.evaluate(
-        """async () => {
-            const { api } = await import("/static/js/api.js");
-            const body = { sku: "E2E-1", name: "Lamp" };
-            const one = await api("/api/products", { method: "POST", body });
-            const r = await fetch("/api/products", { method: "POST",
-                headers: { "Content-Type": "application/json" },
-                body: JSON.stringify({ sku: "E2E-2", name: "Desk" }) });
-            return [one.sku, r.status];
-        }"""
+    # the page's own create dialog writes through api.js, which sends X-CSRF-Token
+    page.get_by_role("button", name="New product").click()
+    dialog = page.get_by_role("dialog", name="New product")
+    dialog.get_by_label("SKU").fill("E2E-1")
+    dialog.get_by_label("Name").fill("Lamp")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.locator(".toast-success")).to_have_text("Created E2E-1.")
+    assert stored_skus(secured_server) == ["E2E-1"]
+
+    # a bare fetch from page code gets the header too; without the cookie's token it would 403
+    status = page.evaluate(
+        """async () => (await fetch("/api/products", { method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ sku: "E2E-2", name: "Desk" }) })).status"""
     )
-    assert created == ["E2E-1", 201]
-    with secured_server.api() as client:
-        client.headers["Authorization"] = f"Bearer {TOKEN}"
-        skus = sorted(p["sku"] for p in client.get("/api/products").json()["items"])
-    assert skus == ["E2E-1", "E2E-2"]
+    assert status == 201
+    assert stored_skus(secured_server) == ["E2E-1", "E2E-2"]
+
+
+def test_cookie_requests_need_the_csrf_header_which_page_xhr_sends(
+    secured_server: LiveServer, page: Page
+) -> None:
+    base = secured_server.url
+    page.goto(f"{base}/login?next=/products")
+    page.get_by_label("API token").fill(TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#table-wrap")).to_have_attribute("aria-busy", "false")
+
+    # the browser's cookies alone (what a forged request would carry) are refused
+    forged = page.request.post(f"{base}/api/products", data={"sku": "X-1", "name": "x"})
+    assert forged.status == 403
+    assert "CSRF" in forged.json()["detail"]
+    assert "X-1" not in stored_skus(secured_server)
+
+    # an XMLHttpRequest made by page code (as upload libraries do) carries the header
+    status = page.evaluate(
+        """() => new Promise((resolve) => {
+            const xhr = new XMLHttpRequest();
+            xhr.open("POST", "/api/products");
+            xhr.setRequestHeader("Content-Type", "application/json");
+            xhr.onload = () => resolve(xhr.status);
+            xhr.send(JSON.stringify({ sku: "XHR-1", name: "Chair" }));
+        })"""
+    )
+    assert status == 201
+    assert "XHR-1" in stored_skus(secured_server)

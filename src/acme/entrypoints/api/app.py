@@ -9,7 +9,7 @@ from acme.entrypoints.api import health, products
 from acme.entrypoints.api.errors import install_error_handlers
 from acme.entrypoints.container import Container
 from acme.entrypoints.security import SecurityMiddleware
-from acme.entrypoints.web import login
+from acme.entrypoints.web import login, pages_products
 from acme.entrypoints.web.rendering import STATIC_DIR
 
 
@@ -24,6 +24,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(products.router)
+    app.include_router(pages_products.router)
     app.include_router(login.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # outermost: auth (when ACME_API_TOKEN is set), CSRF and security headers on every response

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, delete, func, insert, not_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from acme.adapters.sqlalchemy.tables import products
-from acme.application.ports import ProductFilter, ProductPage, ProductRepository
+from acme.application.ports import (
+    LIST_COUNT_CAP,
+    ProductFilter,
+    ProductPage,
+    ProductRepository,
+)
 from acme.domain.errors import ConflictError
 from acme.domain.product import Product
 from acme.domain.sku import sku_filter_key
@@ -44,8 +49,9 @@ def _values(product: Product) -> dict[str, Any]:
 
 
 class SqlProductRepository(ProductRepository):
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, count_cap: int = LIST_COUNT_CAP) -> None:
         self._conn = conn
+        self._count_cap = count_cap
 
     def add(self, product: Product) -> Product:
         try:
@@ -101,19 +107,54 @@ class SqlProductRepository(ProductRepository):
                 products.c.description.ilike(f"%{_escape_like(filters.description)}%", escape="\\")
             )
         if filters.active is not None:
-            query = query.where(products.c.active.is_(filters.active))
+            # A bare boolean (not "active IS false" or a bound parameter) lets PostgreSQL's
+            # planner prove the partial index products_inactive (WHERE NOT active) applies.
+            query = query.where(products.c.active if filters.active else not_(products.c.active))
         return query
 
+    def _count_matches(self, filters: ProductFilter, after_id: int | None, limit: int) -> int:
+        """Matches with an id above ``after_id``, counted no further than ``limit``."""
+        query = self._filtered(select(products.c.id), filters)
+        if after_id is not None:
+            query = query.where(products.c.id > after_id)
+        bounded = query.limit(limit).subquery("bounded")
+        return int(self._conn.execute(select(func.count()).select_from(bounded)).scalar_one())
+
     def list(self, filters: ProductFilter, page: int, page_size: int) -> ProductPage:
-        total = self._conn.execute(
-            self._filtered(select(func.count()).select_from(products), filters)
-        ).scalar_one()
-        rows = self._conn.execute(
-            self._filtered(select(products), filters)
+        """One page, and a count that stays cheap however large the catalog is.
+
+        - The page is a deferred join: the ids of the window are found first (for no filter or
+          ``active=false`` an index-only scan of the primary key or of products_inactive, so a
+          deep OFFSET skips index entries, not heap rows), then only those rows are read.
+        - The count is exact when the page is the last one (nothing to count) and otherwise
+          counts the matches *after* the page, up to ``count_cap``; beyond that the total is a
+          lower bound marked ``total_capped`` (see ProductPage).
+        """
+        offset = (page - 1) * page_size
+        window = (
+            self._filtered(select(products.c.id), filters)
             .order_by(products.c.id)
-            .offset((page - 1) * page_size)
+            .offset(offset)
             .limit(page_size)
+            .subquery("window")
+        )
+        rows = self._conn.execute(
+            select(products)
+            .join_from(products, window, products.c.id == window.c.id)
+            .order_by(products.c.id)
         ).all()
+        items = [row_to_product(r) for r in rows]
+        seen = offset + len(items)
+        if (items and len(items) < page_size) or (not items and offset == 0):
+            return ProductPage(items, page, page_size, seen)
+        after_id = items[-1].id if items else None
+        more = self._count_matches(filters, after_id, self._count_cap + 1)
+        capped = more > self._count_cap
+        counted = seen if items else 0
         return ProductPage(
-            items=[row_to_product(r) for r in rows], page=page, page_size=page_size, total=total
+            items,
+            page,
+            page_size,
+            counted + min(more, self._count_cap),
+            total_capped=capped,
         )

@@ -10,11 +10,17 @@ from acme.application.ports.imports import (
     RowError,
     TaskQueue,
 )
-from acme.application.ports.products import ProductFilter, ProductPage, ProductRepository
+from acme.application.ports.products import (
+    LIST_COUNT_CAP,
+    ProductFilter,
+    ProductPage,
+    ProductRepository,
+)
 from acme.application.ports.storage import FileStorage
 from acme.application.ports.uow import UnitOfWork
 
 __all__ = [
+    "LIST_COUNT_CAP",
     "Clock",
     "EventPublisher",
     "FileStorage",

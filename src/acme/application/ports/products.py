@@ -16,12 +16,24 @@ class ProductFilter:
     active: bool | None = None
 
 
+# How many matches past the requested page a listing counts exactly (see ProductPage).
+LIST_COUNT_CAP = 1_000
+
+
 @dataclass(frozen=True)
 class ProductPage:
+    """One page of a listing.
+
+    ``total`` is exact while at most ``LIST_COUNT_CAP`` matches follow the page. Past that,
+    counting would cost more than the page itself, so ``total`` is the lower bound
+    ``offset + len(items) + LIST_COUNT_CAP`` and ``total_capped`` is True ("at least").
+    """
+
     items: list[Product]
     page: int
     page_size: int
     total: int
+    total_capped: bool = False
 
 
 class ProductRepository(ABC):
@@ -55,4 +67,4 @@ class ProductRepository(ABC):
 
     @abstractmethod
     def list(self, filters: ProductFilter, page: int, page_size: int) -> ProductPage:
-        """One page, ordered by id, with the total number of matches."""
+        """One page, ordered by id, with the number of matches (capped: see ProductPage)."""

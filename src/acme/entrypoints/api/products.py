@@ -39,6 +39,7 @@ def list_products(
         page=result.page,
         page_size=result.page_size,
         total=result.total,
+        total_capped=result.total_capped,
     )
 
 

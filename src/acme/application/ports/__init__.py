@@ -2,6 +2,7 @@
 
 from acme.application.ports.clock import Clock
 from acme.application.ports.events import EventPublisher
+from acme.application.ports.health import DependencyCheck
 from acme.application.ports.imports import (
     ImportJobRepository,
     ImportRow,
@@ -22,6 +23,7 @@ from acme.application.ports.uow import UnitOfWork
 __all__ = [
     "LIST_COUNT_CAP",
     "Clock",
+    "DependencyCheck",
     "EventPublisher",
     "FileStorage",
     "ImportJobRepository",

@@ -5,6 +5,7 @@ adapters alike, so their behaviour cannot drift apart."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -76,6 +77,10 @@ class FakeProductRepository(ProductRepository):
 
     def count(self) -> int:
         return len(self.rows)
+
+    def stream(self, batch_size: int = 1_000) -> Iterator[Product]:
+        for _, product in sorted(self.rows.items()):
+            yield copy.deepcopy(product)
 
     def list(self, filters: ProductFilter, page: int, page_size: int) -> ProductPage:
         def keep(p: Product) -> bool:

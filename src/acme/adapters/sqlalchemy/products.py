@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Select, delete, func, insert, not_, select, update
@@ -90,6 +91,17 @@ class SqlProductRepository(ProductRepository):
 
     def delete_all(self) -> int:
         return self._conn.execute(delete(products)).rowcount
+
+    def stream(self, batch_size: int = 1_000) -> Iterator[Product]:
+        # stream_results: a server-side cursor on PostgreSQL (SQLite reads lazily anyway), so
+        # one query, one snapshot, and only ``batch_size`` rows in memory at a time.
+        query = select(products).order_by(products.c.id)
+        result = self._conn.execute(query.execution_options(yield_per=batch_size))
+        try:
+            for row in result:
+                yield row_to_product(row)
+        finally:
+            result.close()
 
     def count(self) -> int:
         return self._conn.execute(select(func.count()).select_from(products)).scalar_one()

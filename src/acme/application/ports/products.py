@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from acme.domain.product import Product
@@ -68,3 +69,8 @@ class ProductRepository(ABC):
     @abstractmethod
     def list(self, filters: ProductFilter, page: int, page_size: int) -> ProductPage:
         """One page, ordered by id, with the number of matches (capped: see ProductPage)."""
+
+    @abstractmethod
+    def stream(self, batch_size: int = 1_000) -> Iterator[Product]:
+        """Every product, ordered by id, read ``batch_size`` at a time (memory stays bounded
+        whatever the catalog size). Valid while the unit of work is open."""

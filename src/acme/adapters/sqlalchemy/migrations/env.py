@@ -1,28 +1,22 @@
 """Alembic environment: runs on the connection handed in by acme.adapters.sqlalchemy.migrate."""
 
-from typing import Any
-
 from alembic import context
 from sqlalchemy import Connection
 
 from acme.adapters.sqlalchemy.engine import build_engine
-from acme.adapters.sqlalchemy.tables import metadata, on_dialect
+from acme.adapters.sqlalchemy.migrate import include_object_for
+from acme.adapters.sqlalchemy.tables import metadata
 
 config = context.config
 
 
 def _configure(connection: Connection) -> None:
     dialect = connection.dialect.name
-
-    def include_object(obj: Any, name: str | None, kind: str, reflected: bool, other: Any) -> bool:
-        # Autogenerate compares only what tables.py says exists on this backend.
-        return reflected or on_dialect(obj, dialect)
-
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=dialect == "sqlite",
-        include_object=include_object,
+        include_object=include_object_for(dialect),
     )
 
 

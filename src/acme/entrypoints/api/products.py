@@ -23,11 +23,11 @@ router = APIRouter(prefix="/api/products", tags=["products"])
 @router.get("", response_model=ProductPageOut)
 def list_products(
     uow: Uow,
-    sku: str | None = None,
-    name: str | None = None,
-    description: str | None = None,
+    sku: Annotated[str | None, Query(max_length=use_cases.MAX_FILTER_LENGTH)] = None,
+    name: Annotated[str | None, Query(max_length=use_cases.MAX_FILTER_LENGTH)] = None,
+    description: Annotated[str | None, Query(max_length=use_cases.MAX_FILTER_LENGTH)] = None,
     active: bool | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=use_cases.MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=use_cases.MAX_PAGE_SIZE)] = 50,
 ) -> ProductPageOut:
     filters = ProductFilter(

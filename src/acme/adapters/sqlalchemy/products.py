@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, not_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    delete,
+    func,
+    insert,
+    not_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from acme.adapters.sqlalchemy.tables import products
@@ -22,6 +32,16 @@ from acme.domain.sku import sku_filter_key
 
 def _escape_like(fragment: str) -> str:
     return fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _lower(text: str | None) -> str | None:
+    return text.lower() if text is not None else None
+
+
+def _register_sqlite_lower(conn: Connection) -> None:
+    raw = conn.connection.driver_connection
+    if raw is not None:
+        raw.create_function("acme_lower", 1, _lower, deterministic=True)
 
 
 def row_to_product(row: Any) -> Product:
@@ -111,18 +131,24 @@ class SqlProductRepository(ProductRepository):
             pattern = f"%{_escape_like(sku_filter_key(filters.sku))}%"
             query = query.where(products.c.sku_key.like(pattern, escape="\\"))
         if filters.name:
-            query = query.where(
-                products.c.name.ilike(f"%{_escape_like(filters.name)}%", escape="\\")
-            )
+            query = query.where(self._contains(products.c.name, filters.name))
         if filters.description:
-            query = query.where(
-                products.c.description.ilike(f"%{_escape_like(filters.description)}%", escape="\\")
-            )
+            query = query.where(self._contains(products.c.description, filters.description))
         if filters.active is not None:
             # A bare boolean (not "active IS false" or a bound parameter) lets PostgreSQL's
             # planner prove the partial index products_inactive (WHERE NOT active) applies.
             query = query.where(products.c.active if filters.active else not_(products.c.active))
         return query
+
+    def _contains(self, column: ColumnElement[str], fragment: str) -> ColumnElement[bool]:
+        """Case-insensitive 'contains'. PostgreSQL: ILIKE (Unicode-aware, and what the trigram
+        indexes serve). SQLite's LIKE folds ASCII only, so there both sides go through
+        Python's str.lower, registered on the connection as acme_lower()."""
+        if self._conn.dialect.name == "sqlite":
+            _register_sqlite_lower(self._conn)
+            pattern = f"%{_escape_like(fragment.lower())}%"
+            return func.acme_lower(column).like(pattern, escape="\\")
+        return column.ilike(f"%{_escape_like(fragment)}%", escape="\\")
 
     def _count_matches(self, filters: ProductFilter, after_id: int | None, limit: int) -> int:
         """Matches with an id above ``after_id``, counted no further than ``limit``."""

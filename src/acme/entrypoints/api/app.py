@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from acme.entrypoints.api import docs, health, products
 from acme.entrypoints.api.errors import install_error_handlers
 from acme.entrypoints.container import Container
+from acme.entrypoints.web import pages_products
 from acme.entrypoints.web.rendering import STATIC_DIR
 
 
@@ -25,5 +26,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(products.router)
+    app.include_router(pages_products.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -82,7 +82,9 @@ class FakeProductRepository(ProductRepository):
         for _, product in sorted(self.rows.items()):
             yield copy.deepcopy(product)
 
-    def list(self, filters: ProductFilter, page: int, page_size: int) -> ProductPage:
+    def list(
+        self, filters: ProductFilter, page: int, page_size: int, *, exact_total: bool = False
+    ) -> ProductPage:
         def keep(p: Product) -> bool:
             return (
                 (not filters.sku or sku_filter_key(filters.sku) in p.key)
@@ -99,7 +101,7 @@ class FakeProductRepository(ProductRepository):
         # Counted like the SQL adapter: the page's end plus at most count_cap matches after it.
         counted = start + len(items) if items else 0
         more = len(matches) - counted
-        if more > self.count_cap:
+        if more > self.count_cap and not exact_total:
             return ProductPage(items, page, page_size, counted + self.count_cap, total_capped=True)
         return ProductPage(items, page, page_size, len(matches))
 

@@ -69,3 +69,25 @@ def test_past_the_end_of_a_small_result_the_total_is_exact(
     add(capped_repository, 10, inactive_every=4)  # inactive: 0, 4, 8
     listing = capped_repository.list(ProductFilter(active=False), 9, 5)
     assert (listing.items, listing.total, listing.total_capped) == ([], 3, False)
+
+
+@pytest.mark.parametrize(
+    ("filters", "page", "size", "total"),
+    [
+        (ProductFilter(), 1, 2, 10),
+        (ProductFilter(), 3, 2, 10),
+        (ProductFilter(), 9, 2, 10),  # past the end
+        (ProductFilter(active=False), 1, 1, 5),
+        (ProductFilter(active=False, name="Name 4"), 1, 1, 1),
+    ],
+)
+def test_an_exact_total_counts_every_match(
+    capped_repository: ProductRepository,
+    filters: ProductFilter,
+    page: int,
+    size: int,
+    total: int,
+) -> None:
+    add(capped_repository, 10, inactive_every=2)
+    listing = capped_repository.list(filters, page, size, exact_total=True)
+    assert (listing.total, listing.total_capped) == (total, False)

@@ -143,8 +143,15 @@ def delete_all_products(uow_factory: UowFactory, clock: Clock, *, confirm: bool)
 
 
 def list_products(
-    uow_factory: UowFactory, filters: ProductFilter, page: int = 1, page_size: int = 50
+    uow_factory: UowFactory,
+    filters: ProductFilter,
+    page: int = 1,
+    page_size: int = 50,
+    *,
+    exact_total: bool = False,
 ) -> ProductPage:
+    """One page of products. The total is capped past LIST_COUNT_CAP matches after the page
+    (fast whatever the catalog size) unless ``exact_total`` is asked for."""
     if not 1 <= page <= MAX_PAGE:
         raise ValidationError(f"page must be between 1 and {MAX_PAGE:,}", field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -156,7 +163,7 @@ def list_products(
     ):
         _check_filter(field, value)
     with uow_factory() as uow:
-        return uow.products.list(filters, page, page_size)
+        return uow.products.list(filters, page, page_size, exact_total=exact_total)
 
 
 def _check_filter(field: str, value: str | None) -> None:

@@ -174,15 +174,21 @@ class SqlProductRepository(ProductRepository):
             return func.acme_lower(column).like(pattern, escape="\\")
         return column.ilike(f"%{_escape_like(fragment)}%", escape="\\")
 
-    def _count_matches(self, filters: ProductFilter, after_id: int | None, limit: int) -> int:
+    def _count_matches(
+        self, filters: ProductFilter, after_id: int | None, limit: int | None
+    ) -> int:
         """Matches with an id above ``after_id``, counted no further than ``limit``."""
         query = self._filtered(select(products.c.id), filters)
         if after_id is not None:
             query = query.where(products.c.id > after_id)
-        bounded = query.limit(limit).subquery("bounded")
+        if limit is not None:
+            query = query.limit(limit)
+        bounded = query.subquery("bounded")
         return int(self._conn.execute(select(func.count()).select_from(bounded)).scalar_one())
 
-    def list(self, filters: ProductFilter, page: int, page_size: int) -> ProductPage:
+    def list(
+        self, filters: ProductFilter, page: int, page_size: int, *, exact_total: bool = False
+    ) -> ProductPage:
         """One page, and a count that stays cheap however large the catalog is.
 
         - The page is a deferred join: the ids of the window are found first (for no filter or
@@ -190,7 +196,8 @@ class SqlProductRepository(ProductRepository):
           deep OFFSET skips index entries, not heap rows), then only those rows are read.
         - The count is exact when the page is the last one (nothing to count) and otherwise
           counts the matches *after* the page, up to ``count_cap``; beyond that the total is a
-          lower bound marked ``total_capped`` (see ProductPage).
+          lower bound marked ``total_capped`` (see ProductPage). ``exact_total`` counts every
+          match instead, at the price of reading them all.
         """
         offset = (page - 1) * page_size
         window = (
@@ -210,9 +217,12 @@ class SqlProductRepository(ProductRepository):
         if (items and len(items) < page_size) or (not items and offset == 0):
             return ProductPage(items, page, page_size, seen)
         after_id = items[-1].id if items else None
+        counted = seen if items else 0
+        if exact_total:
+            more = self._count_matches(filters, after_id, None)
+            return ProductPage(items, page, page_size, counted + more)
         more = self._count_matches(filters, after_id, self._count_cap + 1)
         capped = more > self._count_cap
-        counted = seen if items else 0
         return ProductPage(
             items,
             page,

@@ -27,7 +27,8 @@ class ProductPage:
 
     ``total`` is exact while at most ``LIST_COUNT_CAP`` matches follow the page. Past that,
     counting would cost more than the page itself, so ``total`` is the lower bound
-    ``offset + len(items) + LIST_COUNT_CAP`` and ``total_capped`` is True ("at least").
+    ``offset + len(items) + LIST_COUNT_CAP`` and ``total_capped`` is True ("at least"),
+    unless the caller asked for an exact total.
     """
 
     items: list[Product]
@@ -67,8 +68,11 @@ class ProductRepository(ABC):
     def count(self) -> int: ...
 
     @abstractmethod
-    def list(self, filters: ProductFilter, page: int, page_size: int) -> ProductPage:
-        """One page, ordered by id, with the number of matches (capped: see ProductPage)."""
+    def list(
+        self, filters: ProductFilter, page: int, page_size: int, *, exact_total: bool = False
+    ) -> ProductPage:
+        """One page, ordered by id, with the number of matches: capped (see ProductPage)
+        unless ``exact_total``, which counts every match (slower on large catalogs)."""
 
     @abstractmethod
     def stream(self, batch_size: int = 1_000) -> Iterator[Product]:

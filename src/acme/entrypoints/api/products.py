@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
 from acme.application import products as use_cases
-from acme.application.ports import ProductFilter
+from acme.application.ports import LIST_COUNT_CAP, ProductFilter
 from acme.entrypoints.api.deps import TheClock, Uow
 from acme.entrypoints.api.schemas import (
     DeletedOut,
@@ -29,11 +29,20 @@ def list_products(
     active: bool | None = None,
     page: Annotated[int, Query(ge=1, le=use_cases.MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=use_cases.MAX_PAGE_SIZE)] = 50,
+    count: Annotated[
+        Literal["capped", "exact"],
+        Query(
+            description="capped (default): total is exact unless more than "
+            f"{LIST_COUNT_CAP:,} matches follow the page, then a lower bound with "
+            "total_capped=true; fast on any catalog. exact: count every match (slower on "
+            "large catalogs; for confirmations and reports)."
+        ),
+    ] = "capped",
 ) -> ProductPageOut:
     filters = ProductFilter(
         sku=sku or None, name=name or None, description=description or None, active=active
     )
-    result = use_cases.list_products(uow, filters, page, page_size)
+    result = use_cases.list_products(uow, filters, page, page_size, exact_total=count == "exact")
     return ProductPageOut(
         items=[ProductOut.of(p) for p in result.items],
         page=result.page,

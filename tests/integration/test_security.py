@@ -220,6 +220,13 @@ def test_security_headers_on_every_response(secured: TestClient, path: str) -> N
     assert r.headers["x-frame-options"] == "DENY"
 
 
+def test_the_openapi_schema_declares_the_bearer_token(secured: TestClient) -> None:
+    schema = secured.get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert schema["paths"]["/api/products"]["get"]["security"][0] == {"bearerAuth": []}
+    assert "security" not in schema["paths"]["/healthz"]["get"]
+
+
 def test_the_docs_page_allows_only_its_own_inline_script_by_hash(open_client: TestClient) -> None:
     r = open_client.get("/docs")
     script_src = next(

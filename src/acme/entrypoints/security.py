@@ -33,6 +33,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote
 
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "acme_session"
@@ -58,21 +59,19 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
-_SWAGGER_CDN = "https://cdn.jsdelivr.net"
 
 
 def docs_csp(body: bytes) -> str:
-    """The CSP for FastAPI's Swagger/ReDoc pages: their CDN assets, and their one inline
-    script allowed by its hash (never ``'unsafe-inline'``)."""
+    """The CSP for the Swagger UI page (vendored assets): its one inline bootstrap script is
+    allowed by its hash, never by ``'unsafe-inline'``; Swagger UI styles elements inline."""
     hashes = " ".join(
         f"'sha256-{b64encode(hashlib.sha256(m).digest()).decode()}'"
         for m in _INLINE_SCRIPT.findall(body)
     )
     return (
-        f"default-src 'self'; script-src 'self' {_SWAGGER_CDN} {hashes}; "
-        f"style-src 'self' {_SWAGGER_CDN} 'unsafe-inline'; img-src 'self' data: https:; "
-        f"worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-        f"form-action 'self'; frame-ancestors 'none'"
+        f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
     )
 
 
@@ -309,3 +308,26 @@ def security_headers(tls: bool, csp: str | None = None) -> list[tuple[bytes, byt
     if tls:
         headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
     return headers
+
+
+def document_bearer_auth(app: FastAPI) -> None:
+    """Declare the bearer token in the OpenAPI schema, so /docs offers "Authorize" and clients
+    see it; it is optional in the schema because it is required only when the server sets it."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearerAuth"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "ACME_API_TOKEN; required when the server sets one.",
+        }
+        for path, operations in schema.get("paths", {}).items():
+            if path.startswith("/api"):
+                for operation in operations.values():
+                    operation.setdefault("security", [{"bearerAuth": []}, {}])
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

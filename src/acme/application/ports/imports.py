@@ -60,6 +60,12 @@ class ImportJobRepository(ABC):
     @abstractmethod
     def clear_errors(self, job_id: str) -> None: ...
 
+    def list_unfinished(self, limit: int = 1000) -> list[ImportJob]:
+        """Queued and running jobs, newest first (what recovery looks at).
+
+        A default on top of ``list_recent``; adapters may answer it with one indexed query."""
+        return [job for job in self.list_recent(limit) if not job.finished]
+
 
 class ProductBulkWriter(ABC):
     """Merges a stream of import rows into the catalog inside the current unit of work.

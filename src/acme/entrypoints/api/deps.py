@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from acme.application.ports import Clock, UnitOfWork
+from acme.application.ports import Clock, FileStorage, TaskQueue, UnitOfWork
 from acme.entrypoints.container import Container
 
 
@@ -42,3 +42,17 @@ def _engine(c: TheContainer) -> Engine:
 Uow = Annotated[Callable[[], UnitOfWork], Depends(_uow_factory)]
 TheClock = Annotated[Clock, Depends(_clock)]
 TheEngine = Annotated[Engine, Depends(_engine)]
+
+
+def _storage(c: TheContainer) -> FileStorage:
+    storage: FileStorage = c.storage()
+    return storage
+
+
+def _task_queue(c: TheContainer) -> TaskQueue:
+    queue: TaskQueue = c.task_queue()
+    return queue
+
+
+TheStorage = Annotated[FileStorage, Depends(_storage)]
+TheTaskQueue = Annotated[TaskQueue, Depends(_task_queue)]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from acme.domain.import_job import ImportJob
 
@@ -81,10 +82,12 @@ class ProductBulkWriter(ABC):
         self,
         rows: Iterable[ImportRow],
         *,
+        now: datetime,
         on_merge_progress: Callable[[float], None] | None = None,
     ) -> MergeCounts:
         """Consume ``rows`` (streamed, never all held in memory) and merge them.
 
+        ``now`` stamps ``created_at``/``updated_at`` of the products written.
         ``on_merge_progress`` receives the fraction (0..1) of the merge step done, as far
         as the adapter can tell."""
 

@@ -25,6 +25,7 @@ ImportRunner = Callable[[str], object]
 
 CSV_EXTENSIONS = (".csv", ".txt")
 MAX_LIST = 200
+SNIFF_BYTES = 8192
 DEFAULT_STALE_AFTER = timedelta(seconds=120)
 DEFAULT_MAX_ATTEMPTS = 3
 
@@ -59,7 +60,7 @@ def _check_filename(filename: str) -> str:
 
 
 def _looks_binary(head: bytes) -> bool:
-    return b"\x00" in head[:8192] or head.startswith(_BINARY_MAGIC)
+    return b"\x00" in head[:SNIFF_BYTES] or head.startswith(_BINARY_MAGIC)
 
 
 class _NotCsv(Exception):
@@ -67,14 +68,14 @@ class _NotCsv(Exception):
 
 
 def _checked(chunks: Iterable[bytes], name: str) -> Iterator[bytes]:
-    """Pass chunks through, refusing a stream whose first bytes are not text."""
-    first = True
+    """Pass chunks through, refusing a stream whose first 8 KiB are not text."""
+    head = b""
     for chunk in chunks:
         if not chunk:
             continue
-        if first:
-            first = False
-            if _looks_binary(chunk):
+        if len(head) < SNIFF_BYTES:
+            head += chunk[: SNIFF_BYTES - len(head)]
+            if _looks_binary(head):
                 raise _NotCsv(name)
         yield chunk
 
@@ -157,7 +158,7 @@ def submit_stored_import(
     if size == 0:
         raise _empty(name)
     with storage.open(storage_key) as f:
-        if _looks_binary(f.read(8192)):
+        if _looks_binary(f.read(SNIFF_BYTES)):
             raise _not_csv(name)
     job = ImportJob(
         filename=name, storage_key=storage_key, bytes_total=size, created_at=clock.now()

@@ -302,6 +302,7 @@ def recover_stale_imports(
     stale_after: timedelta = DEFAULT_STALE_AFTER,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     resend_queued: bool = False,
+    queued_after: timedelta | None = None,
     skip: Collection[str] = (),
 ) -> RecoveryReport:
     """Find imports whose worker died and put them right.
@@ -310,9 +311,10 @@ def recover_stale_imports(
     to the task queue again) while it has had fewer than ``max_attempts`` attempts; after
     that it is failed with a message saying why. A running job whose cancellation was asked
     for is marked cancelled. With ``resend_queued`` (the in-process worker, whose queue lives
-    in memory and dies with its process) queued jobs not seen for ``stale_after`` (or at
-    once, with ``stale_after`` zero) are sent again; ids in ``skip`` are left alone."""
+    in memory and dies with its process) queued jobs untouched for ``queued_after`` (default
+    ``stale_after``) are sent again; ids in ``skip`` (this process's own) are left alone."""
     now = clock.now()
+    queued_after = stale_after if queued_after is None else queued_after
     report = RecoveryReport()
     with uow_factory() as uow:
         candidates = uow.imports.list_unfinished()
@@ -324,11 +326,11 @@ def recover_stale_imports(
             if job is None or job.finished:
                 continue
             beat = job.heartbeat_at or job.started_at or job.created_at
-            if now - beat < stale_after:
-                continue
             if job.status is ImportStatus.QUEUED:
-                if resend_queued:
+                if resend_queued and now - beat >= queued_after:
                     report.resent.append(job.id)
+                continue
+            if now - beat < stale_after:
                 continue
             if job.cancel_requested:
                 job.mark_cancelled(now)

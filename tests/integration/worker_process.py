@@ -80,7 +80,7 @@ def forget_queue(queue: str) -> None:
 
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        client.delete(queue, f"_kombu.binding.{queue}")
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
         for tag, raw in client.hgetall("unacked").items():
             try:
                 routing = json.loads(raw)[2]

@@ -230,3 +230,24 @@ def _kill_and_recover(own: Setup, tmp_path: Path) -> None:
         first.stop()
         app.state.container.engine().dispose()
         forget_queue(own.queue)
+
+
+def test_an_unreachable_broker_fails_the_job_with_a_message_instead_of_losing_it(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    empty_tables(postgres_url)
+    app = make_app(
+        postgres_url,
+        broker_url="redis://127.0.0.1:1/1",  # nothing listens on port 1
+        task_queue=f"acme-test-{uuid.uuid4().hex[:10]}",
+        storage_url=f"file://{tmp_path}",
+    )
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            r = client.post("/api/imports", files={"file": ("a.csv", b"sku,name\nA,B\n")})
+            assert r.status_code == 202, r.text
+            job = client.get(f"/api/imports/{r.json()['id']}").json()
+    finally:
+        app.state.container.engine().dispose()
+    assert job["status"] == "failed"
+    assert "check that the broker is running, then retry" in job["error"]

@@ -5,13 +5,16 @@ adapters alike, so their behaviour cannot drift apart."""
 from __future__ import annotations
 
 import copy
+import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import BinaryIO
 
 from acme.application.ports import (
     Clock,
     EventPublisher,
+    FileStorage,
     ImportJobRepository,
     ImportRow,
     MergeCounts,
@@ -22,7 +25,7 @@ from acme.application.ports import (
     RowError,
     UnitOfWork,
 )
-from acme.domain.errors import ConflictError
+from acme.domain.errors import ConflictError, NotFoundError
 from acme.domain.events import DomainEvent
 from acme.domain.import_job import ImportJob
 from acme.domain.product import Product
@@ -179,6 +182,34 @@ class FakeBulkWriter(ProductBulkWriter):
         if on_merge_progress is not None:
             on_merge_progress(1.0)
         return MergeCounts(created=created, updated=updated, unchanged=unchanged)
+
+
+class FakeFileStorage(FileStorage):
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def write(self, key: str, chunks: Iterable[bytes]) -> int:
+        self.objects[key] = b"".join(chunks)
+        return len(self.objects[key])
+
+    def append(self, key: str, offset: int, data: bytes) -> int:
+        current = self.objects.get(key, b"")
+        if len(current) != offset:
+            raise ConflictError(f"upload offset {offset} does not match stored size {len(current)}")
+        self.objects[key] = current + data
+        return len(self.objects[key])
+
+    def open(self, key: str) -> BinaryIO:
+        if key not in self.objects:
+            raise NotFoundError(f"file {key!r} not found")
+        return io.BytesIO(self.objects[key])
+
+    def size(self, key: str) -> int | None:
+        found = self.objects.get(key)
+        return None if found is None else len(found)
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
 
 
 class FakeStore:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Select, delete, func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from acme.adapters.sqlalchemy.tables import products
 from acme.application.ports import ProductFilter, ProductPage, ProductRepository
@@ -83,7 +83,30 @@ class SqlProductRepository(ProductRepository):
         return result.rowcount > 0
 
     def delete_all(self) -> int:
-        return self._conn.execute(delete(products)).rowcount
+        """Empty the catalog inside the caller's transaction; return how many rows went.
+
+        PostgreSQL (see docs/decisions/0007): block writers with an EXCLUSIVE lock (readers
+        go on), count, then TRUNCATE, which needs ACCESS EXCLUSIVE and so blocks readers, but
+        only from the moment it gets the lock until the unit of work commits (milliseconds).
+        A short lock_timeout bounds how long readers can queue behind the waiting TRUNCATE;
+        if it expires (a long read holds the table) fall back to an MVCC DELETE, which never
+        blocks readers but takes seconds at 500k rows. Other backends: a plain DELETE.
+        """
+        if self._conn.dialect.name != "postgresql":
+            return self._conn.execute(delete(products)).rowcount
+        conn = self._conn
+        conn.execute(text("LOCK TABLE products IN EXCLUSIVE MODE"))
+        deleted = int(conn.execute(select(func.count()).select_from(products)).scalar_one())
+        if deleted == 0:
+            return 0
+        try:
+            with conn.begin_nested():
+                conn.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                conn.execute(text("TRUNCATE TABLE products"))
+        except DBAPIError:  # lock_timeout expired (or a foreign key forbids TRUNCATE)
+            conn.execute(delete(products))
+        conn.execute(text("SET LOCAL lock_timeout = DEFAULT"))
+        return deleted
 
     def count(self) -> int:
         return self._conn.execute(select(func.count()).select_from(products)).scalar_one()

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from acme.entrypoints.api import health, imports, products
 from acme.entrypoints.api.errors import install_error_handlers
 from acme.entrypoints.container import Container
+from acme.entrypoints.web import pages_products
 from acme.entrypoints.web.rendering import STATIC_DIR
 
 
@@ -43,5 +44,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(products.router)
     app.include_router(imports.router)
+    app.include_router(pages_products.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

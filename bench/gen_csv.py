@@ -17,10 +17,52 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-SYLLABLES = (
-    "ka lo mi ra ten vor sul bex dra pim cor fal nu gri sho ple ta wen zo qui mar lin dos "
-    "fer hal jun kri mop nar ost pur rus sev tol urb vin wex yor zel bru cla dre fio gaz"
-).split()
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ra",
+    "ten",
+    "vor",
+    "sul",
+    "bex",
+    "dra",
+    "pim",
+    "cor",
+    "fal",
+    "nu",
+    "gri",
+    "sho",
+    "ple",
+    "ta",
+    "wen",
+    "zo",
+    "qui",
+    "mar",
+    "lin",
+    "dos",
+    "fer",
+    "hal",
+    "jun",
+    "kri",
+    "mop",
+    "nar",
+    "ost",
+    "pur",
+    "rus",
+    "sev",
+    "tol",
+    "urb",
+    "vin",
+    "wex",
+    "yor",
+    "zel",
+    "bru",
+    "cla",
+    "dre",
+    "fio",
+    "gaz",
+]
 
 
 def _words(rnd: random.Random, n: int, lo: int, hi: int) -> list[str]:

@@ -113,8 +113,7 @@ class PostgresBulkWriter(ProductBulkWriter):
         """Drop side tables whose import is gone (its session advisory lock is free)."""
         names = self._exec(
             "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace ="
-            " current_schema()::regnamespace AND (relname LIKE 'acme\\_stage\\_%'"
-            " OR relname LIKE 'acme\\_win\\_%')",
+            " current_schema()::regnamespace AND relname LIKE 'acme\\_stage\\_%'",
             side,
         ).scalars()
         for name in list(names):
@@ -142,11 +141,17 @@ class PostgresBulkWriter(ProductBulkWriter):
     ) -> MergeCounts:
         progress = on_merge_progress or (lambda _fraction: None)
         owner = uuid.uuid4().hex[:16]
-        stage, win = f"acme_stage_{owner}", f"acme_win_{owner}"
+        stage = f"acme_stage_{owner}"
+        # The last row per key, read straight from the staging table (never materialised:
+        # when nothing changes, nothing but the comparison is done).
+        win = (
+            f"(SELECT s.line, s.sku, s.key, s.name, s.description, s.active FROM {stage} s"
+            f" JOIN (SELECT key, max(line) AS line FROM {stage} GROUP BY key) m"
+            " ON m.line = s.line)"
+        )
         side = self._side()
         try:
             self._exec("SELECT pg_advisory_lock(hashtext(:n))", side, n=owner)
-            self._exec("SET work_mem = '256MB'", side)
             self._exec(
                 f"CREATE UNLOGGED TABLE {stage} (line bigint, sku text, key text, name text,"
                 " description text, active boolean)",
@@ -154,15 +159,7 @@ class PostgresBulkWriter(ProductBulkWriter):
             )
             self._copy(side, stage, rows)
             progress(0.0)
-            self._exec(
-                f"CREATE UNLOGGED TABLE {win} AS SELECT s.line, s.sku, s.key, s.name,"
-                f" s.description, s.active FROM {stage} s JOIN (SELECT key, max(line) AS line"
-                f" FROM {stage} GROUP BY key) m ON m.line = s.line",
-                side,
-            )
-            self._exec(f"DROP TABLE {stage}", side)
-            self._exec(f"ANALYZE {win}", side)
-            progress(0.05)
+            self._exec(f"ANALYZE {stage}", side)
             self._exec("SET LOCAL work_mem = '256MB'")
             self._exec("SELECT pg_advisory_xact_lock(:k)", k=MERGE_LOCK_KEY)
             self._exec("LOCK TABLE products IN SHARE ROW EXCLUSIVE MODE")
@@ -182,11 +179,19 @@ class PostgresBulkWriter(ProductBulkWriter):
                 self._in_place(win, now)
             # Dropped in the unit of work, so it goes only if the unit of work commits (and
             # otherwise is recognised as a leftover by the next import).
-            self._exec(f"DROP TABLE {win}")
+            self._exec(f"DROP TABLE {stage}")
             progress(1.0)
             return counts
+        except BaseException:
+            # Not read by the unit of work yet (a bad file, a cancellation while reading):
+            # drop it now; otherwise the next import drops it as a leftover.
+            try:
+                self._exec("SET lock_timeout = '100ms'", side)
+                self._exec(f"DROP TABLE IF EXISTS {stage}", side)
+            except Exception:
+                log.debug("staging table %s left for the next import to drop", stage)
+            raise
         finally:
-            self._exec(f"DROP TABLE IF EXISTS {stage}", side)
             side.close()
 
     def _count(self, win: str) -> MergeCounts:

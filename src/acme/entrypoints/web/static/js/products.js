@@ -139,7 +139,9 @@ function renderList(data) {
   const from = (data.page - 1) * data.page_size + 1;
   const to = from + data.items.length - 1;
   const noun = hasFilters() ? (data.total === 1 ? "matching product" : "matching products") : data.total === 1 ? "product" : "products";
-  els.summary.textContent = `Showing ${fmt(from)}–${fmt(to)} of ${fmt(data.total)} ${noun}`;
+  // total_capped: the API stopped counting 1,000 matches past this page, so total is "at least"
+  const of = data.total_capped ? `${fmt(data.total)}+` : fmt(data.total);
+  els.summary.textContent = `Showing ${fmt(from)}–${fmt(to)} of ${of} ${noun}`;
   renderPager(data);
 }
 
@@ -197,7 +199,8 @@ function renderPager(data) {
   const pages = Math.max(1, Math.ceil(data.total / data.page_size));
   const current = data.page;
   els.first.disabled = els.prev.disabled = current <= 1;
-  els.next.disabled = els.last.disabled = current >= pages;
+  els.next.disabled = current >= pages;
+  els.last.disabled = current >= pages || data.total_capped; // the last page is not known yet
   const items = pageList(current, pages).map((p) => {
     const li = document.createElement("li");
     if (p === null) {
@@ -216,6 +219,13 @@ function renderPager(data) {
     li.append(button);
     return li;
   });
+  if (data.total_capped) {
+    const more = document.createElement("li");
+    more.textContent = "…";
+    more.className = "gap";
+    more.setAttribute("aria-hidden", "true");
+    items.push(more);
+  }
   els.pageNumbers.replaceChildren(...items);
   els.last.dataset.page = String(pages);
 }
@@ -477,7 +487,7 @@ $("delete-all").addEventListener("click", async (event) => {
   openDialog(deleteAllDialog, opener);
   $("delete-all-cancel").focus();
   try {
-    const data = await api("/api/products?page=1&page_size=1");
+    const data = await api("/api/products?page=1&page_size=1&count=exact");
     if (!deleteAllDialog.open) return;
     const n = data.total;
     deleteAllCount.textContent =

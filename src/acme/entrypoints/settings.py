@@ -13,3 +13,8 @@ class Settings(BaseSettings):
     storage_url: str = "file://./var/uploads"
     api_token: str = ""
     webhook_allow_private: bool = False
+    # Imports (task queue name, recovery of jobs whose worker died, in-process threads)
+    task_queue: str = "acme-imports"
+    import_stale_after: float = 120.0
+    import_max_attempts: int = 3
+    import_workers: int = 1

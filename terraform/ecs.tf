@@ -44,6 +44,7 @@ locals {
   # ACME_* name below against the Settings class and every command against the real CLI.
   app_environment = [
     { name = "ACME_STORAGE_URL", value = "s3://${aws_s3_bucket.uploads.bucket}/uploads" },
+    { name = "ACME_TASK_QUEUE", value = var.task_queue },
     { name = "AWS_REGION", value = var.region },
     { name = "AWS_DEFAULT_REGION", value = var.region },
     # the load balancer sets X-Forwarded-Proto/For; uvicorn may trust it (the tasks are private)
@@ -72,7 +73,7 @@ locals {
     # publishes the Celery queue depth every minute; the worker service scales on it
     queue_metric = [
       "python", "-m", "acme.entrypoints.queue_metric",
-      "--queue", var.celery_queue, "--namespace", local.queue_metric_namespace, "--every", "60",
+      "--queue", var.task_queue, "--namespace", local.queue_metric_namespace, "--every", "60",
     ]
   }
 }
@@ -393,7 +394,7 @@ resource "aws_cloudwatch_metric_alarm" "queue_backlog" {
   alarm_description   = "Imports are waiting: add a worker"
   namespace           = local.queue_metric_namespace
   metric_name         = "QueueDepth"
-  dimensions          = { Queue = var.celery_queue }
+  dimensions          = { Queue = var.task_queue }
   statistic           = "Maximum"
   period              = 60
   evaluation_periods  = 1
@@ -408,7 +409,7 @@ resource "aws_cloudwatch_metric_alarm" "queue_empty" {
   alarm_description   = "No import has waited for 10 minutes: remove a worker"
   namespace           = local.queue_metric_namespace
   metric_name         = "QueueDepth"
-  dimensions          = { Queue = var.celery_queue }
+  dimensions          = { Queue = var.task_queue }
   statistic           = "Maximum"
   period              = 60
   evaluation_periods  = 10

@@ -86,10 +86,10 @@ variable "worker_scale_out_depth" {
   default     = 1
 }
 
-variable "celery_queue" {
-  description = "Name of the Celery queue whose depth scales the workers (Celery's default is 'celery')."
+variable "task_queue" {
+  description = "Celery queue the imports go through (ACME_TASK_QUEUE); its depth scales the workers."
   type        = string
-  default     = "celery"
+  default     = "acme-imports"
 }
 
 variable "alb_idle_timeout" {

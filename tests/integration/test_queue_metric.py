@@ -71,3 +71,19 @@ def test_refuses_a_broker_that_is_not_redis(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(SystemExit) as exit_info:
         queue_metric.main(["--queue", "celery"])
     assert exit_info.value.code == 2
+
+
+def test_the_queue_defaults_to_the_task_queue_setting(
+    aws_endpoint: str, queues: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redis.Redis.from_url(REDIS_URL).rpush(queues[0], "a", "b")
+    monkeypatch.setenv("ACME_BROKER_URL", REDIS_URL)
+    monkeypatch.setenv("ACME_TASK_QUEUE", queues[0])
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    namespace = f"AcmeTest/{uuid.uuid4().hex[:8]}"
+    assert queue_metric.main(["--namespace", namespace, "--endpoint-url", aws_endpoint]) == 0
+    cloudwatch = boto3.client("cloudwatch", endpoint_url=aws_endpoint, **CREDENTIALS)
+    metrics = cloudwatch.list_metrics(Namespace=namespace)["Metrics"]
+    assert [m["Dimensions"] for m in metrics] == [[{"Name": "Queue", "Value": queues[0]}]]

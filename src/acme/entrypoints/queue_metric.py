@@ -1,6 +1,6 @@
 """Publish the Celery queue depth as a CloudWatch metric, so the worker service can scale on it.
 
-    python -m acme.entrypoints.queue_metric --queue celery --namespace AcmeImporter/prod --every 60
+    python -m acme.entrypoints.queue_metric --namespace AcmeImporter/prod --every 60
 
 Reads ``ACME_BROKER_URL`` (a Redis URL) from the settings; counts the messages waiting in each
 queue (Celery's Redis transport keeps a list per queue, plus one per priority step) and puts
@@ -46,7 +46,9 @@ def publish(cloudwatch: Any, namespace: str, depths: dict[str, int]) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Publish the Celery queue depth to CloudWatch.")
-    parser.add_argument("--queue", action="append", help="queue name (repeatable; default celery)")
+    parser.add_argument(
+        "--queue", action="append", help="queue name (repeatable; default: ACME_TASK_QUEUE)"
+    )
     parser.add_argument("--namespace", default="AcmeImporter", help="CloudWatch namespace")
     parser.add_argument("--every", type=float, default=0, help="seconds between runs; 0: once")
     parser.add_argument("--endpoint-url", default=None, help="CloudWatch endpoint override")
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     if not settings.broker_url.startswith(("redis://", "rediss://")):
         parser.error("ACME_BROKER_URL must be a redis:// or rediss:// URL")
-    queues = args.queue or ["celery"]
+    queues = args.queue or [settings.task_queue]
     broker = redis.Redis.from_url(settings.broker_url)
     cloudwatch = boto3.client("cloudwatch", endpoint_url=args.endpoint_url)
     while True:

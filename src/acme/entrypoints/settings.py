@@ -13,6 +13,11 @@ class Settings(BaseSettings):
     storage_url: str = "file://./var/uploads"
     api_token: str = ""
     webhook_allow_private: bool = False
+    # Imports (task queue name, recovery of jobs whose worker died, in-process threads)
+    task_queue: str = "acme-imports"
+    import_stale_after: float = 120.0
+    import_max_attempts: int = 3
+    import_workers: int = 1
     # endpoint of an S3-compatible server (MinIO, moto, ...) when ACME_STORAGE_URL is s3://;
     # empty means AWS itself (region and credentials from the usual AWS_* variables / role)
     s3_endpoint_url: str = ""

@@ -5,12 +5,18 @@ Nothing here is built at import time; ``Container()`` builds lazily, on first us
 
 from __future__ import annotations
 
+import threading
+
 from dependency_injector import containers, providers
 
 from acme.adapters.clock import SystemClock
 from acme.adapters.sqlalchemy.engine import build_engine
 from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
+from acme.adapters.webhooks.guard import DnsAddressGuard
+from acme.adapters.webhooks.sender import HttpxWebhookSender
 from acme.application.ports import FileStorage
+from acme.application.webhook_dispatch import DispatchConfig, Dispatcher, DispatchLoop
+from acme.domain.webhook import RetryPolicy
 from acme.entrypoints.settings import Settings
 
 
@@ -30,4 +36,34 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     storage = providers.Singleton(build_storage, url=settings.provided.storage_url)
 
-    uow = providers.Factory(SqlUnitOfWork, engine=engine)
+    # set after every commit that published events: wakes this process's webhook dispatcher
+    dispatch_wakeup = providers.Singleton(threading.Event)
+    uow = providers.Factory(SqlUnitOfWork, engine=engine, after_commit=dispatch_wakeup.provided.set)
+
+    address_guard = providers.Singleton(
+        DnsAddressGuard, allow_private=settings.provided.webhook_allow_private
+    )
+    webhook_sender = providers.Singleton(
+        HttpxWebhookSender,
+        guard=address_guard,
+        timeout_seconds=settings.provided.webhook_timeout_seconds,
+        max_connections=settings.provided.webhook_concurrency,
+    )
+    retry_policy = providers.Singleton(
+        RetryPolicy, base_seconds=settings.provided.webhook_retry_base_seconds
+    )
+    dispatch_config = providers.Singleton(
+        DispatchConfig,
+        concurrency=settings.provided.webhook_concurrency,
+        poll_seconds=settings.provided.webhook_poll_seconds,
+        lease_seconds=settings.provided.webhook_lease_seconds,
+    )
+    dispatcher = providers.Singleton(
+        Dispatcher,
+        uow_factory=uow.provider,
+        clock=clock,
+        sender=webhook_sender,
+        policy=retry_policy,
+        config=dispatch_config,
+    )
+    dispatch_loop = providers.Singleton(DispatchLoop, dispatcher=dispatcher, wakeup=dispatch_wakeup)

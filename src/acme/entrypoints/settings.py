@@ -13,3 +13,8 @@ class Settings(BaseSettings):
     storage_url: str = "file://./var/uploads"
     api_token: str = ""
     webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = 10.0
+    webhook_concurrency: int = 16
+    webhook_retry_base_seconds: float = 5.0
+    webhook_poll_seconds: float = 0.5
+    webhook_lease_seconds: float = 120.0

@@ -10,6 +10,11 @@ from sqlalchemy import Connection, Engine
 
 from acme.adapters.sqlalchemy.outbox import OutboxEventPublisher
 from acme.adapters.sqlalchemy.products import SqlProductRepository
+from acme.adapters.sqlalchemy.webhooks import (
+    SqlDeliveryRepository,
+    SqlOutboxReader,
+    SqlWebhookRepository,
+)
 from acme.application.ports import UnitOfWork
 
 
@@ -24,6 +29,9 @@ class SqlUnitOfWork(UnitOfWork):
         self._conn.begin()
         self.products = SqlProductRepository(self._conn)
         self.events = OutboxEventPublisher(self._conn)
+        self.webhooks = SqlWebhookRepository(self._conn)
+        self.deliveries = SqlDeliveryRepository(self._conn)
+        self.outbox = SqlOutboxReader(self._conn)
         return self
 
     def __exit__(

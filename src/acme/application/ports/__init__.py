@@ -13,14 +13,26 @@ from acme.application.ports.imports import (
 from acme.application.ports.products import ProductFilter, ProductPage, ProductRepository
 from acme.application.ports.storage import FileStorage
 from acme.application.ports.uow import UnitOfWork
+from acme.application.ports.webhooks import (
+    AddressGuard,
+    DeliveryRepository,
+    OutboxEvent,
+    OutboxReader,
+    WebhookRepository,
+    WebhookSender,
+)
 
 __all__ = [
+    "AddressGuard",
     "Clock",
+    "DeliveryRepository",
     "EventPublisher",
     "FileStorage",
     "ImportJobRepository",
     "ImportRow",
     "MergeCounts",
+    "OutboxEvent",
+    "OutboxReader",
     "ProductBulkWriter",
     "ProductFilter",
     "ProductPage",
@@ -28,4 +40,6 @@ __all__ = [
     "RowError",
     "TaskQueue",
     "UnitOfWork",
+    "WebhookRepository",
+    "WebhookSender",
 ]

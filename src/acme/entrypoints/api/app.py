@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from acme.entrypoints.api import health, products
+from acme.entrypoints.api import health, products, webhooks
 from acme.entrypoints.api.errors import install_error_handlers
 from acme.entrypoints.container import Container
+from acme.entrypoints.web import pages_webhooks
 from acme.entrypoints.web.rendering import STATIC_DIR
 
 
 def create_app(container: Container | None = None) -> FastAPI:
     container = container or Container()
+    the_container = container
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # embedded default (no broker): this process also sends webhooks, on a background
+        # thread that never blocks a request; with a broker, `acme worker` does it
+        loop = the_container.dispatch_loop() if not the_container.settings().broker_url else None
+        if loop is not None:
+            loop.start()
+        try:
+            yield
+        finally:
+            if loop is not None:
+                loop.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Acme Importer",
         version="0.1.0",
         description="Import product catalogs from CSV, manage products, notify via webhooks.",
@@ -22,5 +42,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(products.router)
+    app.include_router(webhooks.router)
+    app.include_router(pages_webhooks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -55,6 +55,7 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # answer in one go, as real servers do
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))

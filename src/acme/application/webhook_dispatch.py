@@ -32,6 +32,9 @@ class DispatchConfig:
     concurrency: int = 16
     lease_seconds: float = 120.0
     poll_seconds: float = 0.5
+    #: rounds start at most this often, however many commits wake the loop, so a burst of
+    #: API writes is fanned out in one short transaction instead of one per request
+    min_round_seconds: float = 0.2
 
 
 class Dispatcher:
@@ -213,11 +216,17 @@ class DispatchLoop:
             future.add_done_callback(functools.partial(self._done, webhook_id))
 
     def _run(self) -> None:
+        config = self.dispatcher.config
+        pause = min(config.min_round_seconds, config.poll_seconds)
         while not self._stopping.is_set():
             self.wakeup.clear()
+            started = time.monotonic()
             try:
                 self.step()
             except Exception:
                 log.exception("webhook dispatcher round failed; retrying")
                 self._stopping.wait(2.0)
-            self.wakeup.wait(self.dispatcher.config.poll_seconds)
+            self.wakeup.wait(config.poll_seconds)
+            rest = pause - (time.monotonic() - started)
+            if rest > 0:
+                self._stopping.wait(rest)

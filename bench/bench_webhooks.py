@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from acme.adapters.sqlalchemy.migrate import upgrade
 
-REQUESTS_PER_SERVER = 400
+REQUESTS_PER_SERVER = 1500
 EVENTS = 10_000
 SLOW_SECONDS = 3.0
 ADMIN_URL = os.environ.get(

@@ -135,6 +135,7 @@ class FakeUnitOfWork(UnitOfWork):
             (self._store.webhooks, self._store.deliveries)
         )
         self.outbox = FakeOutboxReader(self._store.events, set(self._store.dispatched))
+        self.deliveries.outbox = self._store.events
         return self
 
     def commit(self) -> None:
@@ -202,6 +203,7 @@ class FakeDeliveryRepository(DeliveryRepository):
     def __init__(self, webhooks: FakeWebhookRepository) -> None:
         self.rows: dict[int, Delivery] = {}
         self._webhooks = webhooks
+        self.outbox: list[DomainEvent] = []  # the store's committed events (FakeUnitOfWork)
         self._next_id = 1
 
     def _live(self) -> list[Delivery]:
@@ -221,6 +223,12 @@ class FakeDeliveryRepository(DeliveryRepository):
         self._next_id += 1
         self.rows[delivery.id] = copy.deepcopy(delivery)
         return delivery
+
+    def add_for_events(self, webhook_id: int, seqs: Sequence[int], now: datetime) -> None:
+        for seq in sorted(seqs):
+            e = self.outbox[seq - 1]
+            body = event_body(e.id, e.type, e.created_at, e.data)
+            self.add(Delivery(webhook_id, e.id, e.type, body, created_at=now, next_attempt_at=now))
 
     def save_attempts(self, deliveries: Sequence[Delivery]) -> None:
         for d in deliveries:
@@ -272,8 +280,7 @@ class FakeOutboxReader(OutboxReader):
         out = []
         for seq, e in enumerate(self._events, start=1):
             if e.id not in self.dispatched:
-                body = event_body(e.id, e.type, e.created_at, e.data)
-                out.append(OutboxEvent(seq=seq, event_id=e.id, type=e.type, body=body))
+                out.append(OutboxEvent(seq=seq, event_id=e.id, type=e.type))
             if len(out) >= limit:
                 break
         return out

@@ -63,21 +63,10 @@ class Dispatcher:
                 return 0
             hooks = [w for w in uow.webhooks.list() if w.enabled]
             now = self._clock.now()
-            deliveries = [
-                Delivery(
-                    webhook_id=hook.id or 0,
-                    event_id=event.event_id,
-                    event_type=event.type,
-                    body=event.body,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-                for event in events
-                for hook in hooks
-                if hook.subscribes_to(event.type)
-            ]
-            if deliveries:
-                uow.deliveries.add_many(deliveries)
+            for hook in hooks:
+                seqs = [e.seq for e in events if hook.subscribes_to(e.type)]
+                if seqs:
+                    uow.deliveries.add_for_events(hook.id or 0, seqs, now)
             uow.outbox.mark_dispatched([e.seq for e in events], now)
             uow.commit()
         return len(events)

@@ -8,14 +8,28 @@ same update alone is atomic on SQLite, which has one writer at a time).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 
-from acme.adapters.sqlalchemy.tables import outbox_events, webhook_deliveries, webhooks
+from acme.adapters.sqlalchemy.tables import BigId, outbox_events, webhook_deliveries, webhooks
 from acme.application.ports import (
     DeliveryRepository,
     OutboxEvent,
@@ -138,15 +152,7 @@ class SqlOutboxReader(OutboxReader):
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
-        return [
-            OutboxEvent(
-                seq=r.id,
-                event_id=r.event_id,
-                type=r.type,
-                body=json.dumps(r.payload, separators=(",", ":"), ensure_ascii=False),
-            )
-            for r in rows
-        ]
+        return [OutboxEvent(seq=r.id, event_id=r.event_id, type=r.type) for r in rows]
 
     def mark_dispatched(self, seqs: Sequence[int], now: datetime) -> None:
         if seqs:
@@ -194,6 +200,34 @@ class SqlDeliveryRepository(DeliveryRepository):
             insert(D).values(_delivery_values(delivery)).returning(D.c.id)
         ).scalar_one()
         return delivery
+
+    def add_for_events(self, webhook_id: int, seqs: Sequence[int], now: datetime) -> None:
+        o = outbox_events
+        source = (
+            select(
+                literal(webhook_id, BigId),
+                o.c.event_id,
+                o.c.type,
+                cast(o.c.payload, Text),
+                literal(DeliveryStatus.PENDING.value, String()),
+                literal(0, Integer()),
+                literal(now, D.c.created_at.type),
+                literal(now, D.c.next_attempt_at.type),
+            )
+            .where(o.c.id.in_(list(seqs)))
+            .order_by(o.c.id)
+        )
+        columns = [
+            "webhook_id",
+            "event_id",
+            "event_type",
+            "body",
+            "status",
+            "attempts",
+            "created_at",
+            "next_attempt_at",
+        ]
+        self._conn.execute(insert(D).from_select(columns, source))
 
     def save_attempts(self, deliveries: Sequence[Delivery]) -> None:
         if not deliveries:

@@ -40,12 +40,11 @@ class WebhookRepository(ABC):
 
 @dataclass(frozen=True)
 class OutboxEvent:
-    """A committed domain event waiting to be fanned out. ``body`` is the exact JSON sent."""
+    """A committed domain event waiting to be fanned out (``seq``: its outbox position)."""
 
     seq: int
     event_id: str
     type: str
-    body: str
 
 
 class OutboxReader(ABC):
@@ -67,6 +66,12 @@ class DeliveryRepository(ABC):
 
     @abstractmethod
     def add(self, delivery: Delivery) -> Delivery: ...
+
+    @abstractmethod
+    def add_for_events(self, webhook_id: int, seqs: Sequence[int], now: datetime) -> None:
+        """Create a pending delivery, due at ``now``, of each of these outbox events for the
+        webhook, in event order; the body sent is the event's stored payload. (Set-based in
+        SQL: fan-out holds the database's write lock for as short a time as possible.)"""
 
     @abstractmethod
     def save_attempts(self, deliveries: Sequence[Delivery]) -> None:

@@ -42,8 +42,9 @@ def test_add_list_test_remove(env: dict[str, str], receiver: Receiver) -> None:
     r = runner.invoke(app, ["webhooks", "add", receiver.url, "-e", "product.created"])
     assert r.exit_code == 0, r.output
     secret = r.output.split("secret (shown only now): ")[1].strip()
+    hook_id = r.output.split()[1]  # "webhook N created for URL"
     assert secret.startswith("whsec_")
-    r = runner.invoke(app, ["webhooks", "test", "1"])
+    r = runner.invoke(app, ["webhooks", "test", hook_id])
     assert r.exit_code == 0 and r.output.startswith("ok: HTTP 200 in "), r.output
     standardwebhooks.Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers)
     r = runner.invoke(app, ["webhooks", "list"])
@@ -51,9 +52,9 @@ def test_add_list_test_remove(env: dict[str, str], receiver: Receiver) -> None:
     assert "last: webhook.test succeeded HTTP 200" in r.output
     r = runner.invoke(app, ["webhooks", "add", "ftp://x", "-e", "product.created"])
     assert r.exit_code == 2 and "http:// or https://" in r.output
-    assert runner.invoke(app, ["webhooks", "remove", "1"]).exit_code == 0
-    r = runner.invoke(app, ["webhooks", "remove", "1"])
-    assert r.exit_code == 1 and "webhook 1 not found" in r.output
+    assert runner.invoke(app, ["webhooks", "remove", hook_id]).exit_code == 0
+    r = runner.invoke(app, ["webhooks", "remove", hook_id])
+    assert r.exit_code == 1 and f"webhook {hook_id} not found" in r.output
     assert runner.invoke(app, ["webhooks", "list"]).output.strip() == "no webhooks"
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import threading
 
 from dependency_injector import containers, providers
+from sqlalchemy import Engine
 
 from acme.adapters.clock import SystemClock
 from acme.adapters.sqlalchemy.engine import build_engine
 from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
 from acme.adapters.webhooks.guard import DnsAddressGuard
 from acme.adapters.webhooks.sender import HttpxWebhookSender
-from acme.application.ports import FileStorage
+from acme.application.ports import DependencyCheck, FileStorage
 from acme.application.webhook_dispatch import DispatchConfig, Dispatcher, DispatchLoop
 from acme.domain.webhook import RetryPolicy
 from acme.entrypoints.settings import Settings
@@ -27,6 +28,17 @@ def build_storage(url: str) -> FileStorage:
 
         return LocalFileStorage(local_root_from_url(url))
     raise ValueError(f"unsupported ACME_STORAGE_URL {url!r}: expected file://")
+
+
+def build_dependency_checks(engine: Engine, broker_url: str) -> list[DependencyCheck]:
+    """What /readyz checks: the database, and the broker when one is configured."""
+    from acme.adapters.broker import BrokerCheck
+    from acme.adapters.sqlalchemy.health import DatabaseCheck
+
+    checks: list[DependencyCheck] = [DatabaseCheck(engine)]
+    if broker_url:
+        checks.append(BrokerCheck(broker_url))
+    return checks
 
 
 class Container(containers.DeclarativeContainer):
@@ -67,3 +79,6 @@ class Container(containers.DeclarativeContainer):
         config=dispatch_config,
     )
     dispatch_loop = providers.Singleton(DispatchLoop, dispatcher=dispatcher, wakeup=dispatch_wakeup)
+    dependency_checks = providers.Singleton(
+        build_dependency_checks, engine=engine, broker_url=settings.provided.broker_url
+    )

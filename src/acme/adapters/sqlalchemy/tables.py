@@ -11,11 +11,13 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -47,12 +49,36 @@ products = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("sku", String(255), nullable=False),
-    Column("sku_key", String(255), nullable=False, unique=True),
+    Column("sku_key", String(255), nullable=False),
     Column("name", String(255), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+# SKU identity: the key computed by acme.domain.sku.sku_key, unique on every backend.
+Index("products_sku_key_uq", products.c.sku_key, unique=True)
+# PostgreSQL only (info["dialects"]; migrations create them there): trigram indexes for the
+# "contains" filters, the inactive products, and the covering index for listing (0005).
+for _column in ("sku_key", "name", "description"):
+    Index(
+        f"products_{_column}_trgm",
+        products.c[_column],
+        postgresql_using="gin",
+        postgresql_ops={_column: "gin_trgm_ops"},
+        info={"dialects": ("postgresql",)},
+    )
+Index(
+    "products_inactive",
+    products.c.id,
+    postgresql_where=text("NOT active"),
+    info={"dialects": ("postgresql",)},
+)
+Index(
+    "products_listing",
+    products.c.id,
+    postgresql_include=["sku_key", "name", "active"],
+    info={"dialects": ("postgresql",)},
 )
 
 outbox_events = Table(
@@ -65,6 +91,13 @@ outbox_events = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("dispatched_at", UtcDateTime(), nullable=True),
 )
+Index(
+    "outbox_events_pending",
+    outbox_events.c.id,
+    postgresql_where=text("dispatched_at IS NULL"),
+    sqlite_where=text("dispatched_at IS NULL"),
+)
+
 
 webhooks = Table(
     "webhooks",
@@ -100,3 +133,31 @@ webhook_deliveries = Table(
     Column("next_attempt_at", UtcDateTime(), nullable=False),
     Column("last_attempt_at", UtcDateTime(), nullable=True),
 )
+
+Index(
+    "webhook_deliveries_event_uq",
+    webhook_deliveries.c.webhook_id,
+    webhook_deliveries.c.event_id,
+    unique=True,
+)
+Index("webhook_deliveries_log", webhook_deliveries.c.webhook_id, webhook_deliveries.c.id)
+Index(
+    "webhook_deliveries_due",
+    webhook_deliveries.c.next_attempt_at,
+    webhook_deliveries.c.webhook_id,
+    postgresql_where=text("status = 'pending'"),
+    sqlite_where=text("status = 'pending'"),
+)
+Index(
+    "webhook_deliveries_pending_queue",
+    webhook_deliveries.c.webhook_id,
+    webhook_deliveries.c.id,
+    postgresql_where=text("status = 'pending'"),
+    sqlite_where=text("status = 'pending'"),
+)
+
+
+def on_dialect(obj: Any, dialect: str) -> bool:
+    """Whether a schema object described here exists on ``dialect`` (see info["dialects"])."""
+    dialects = getattr(obj, "info", {}).get("dialects")
+    return dialects is None or dialect in dialects

@@ -2,6 +2,7 @@
 
 from acme.application.ports.clock import Clock
 from acme.application.ports.events import EventPublisher
+from acme.application.ports.health import DependencyCheck
 from acme.application.ports.imports import (
     ImportJobRepository,
     ImportRow,
@@ -10,7 +11,12 @@ from acme.application.ports.imports import (
     RowError,
     TaskQueue,
 )
-from acme.application.ports.products import ProductFilter, ProductPage, ProductRepository
+from acme.application.ports.products import (
+    LIST_COUNT_CAP,
+    ProductFilter,
+    ProductPage,
+    ProductRepository,
+)
 from acme.application.ports.storage import FileStorage
 from acme.application.ports.uow import UnitOfWork
 from acme.application.ports.webhooks import (
@@ -23,9 +29,11 @@ from acme.application.ports.webhooks import (
 )
 
 __all__ = [
+    "LIST_COUNT_CAP",
     "AddressGuard",
     "Clock",
     "DeliveryRepository",
+    "DependencyCheck",
     "EventPublisher",
     "FileStorage",
     "ImportJobRepository",

@@ -150,6 +150,12 @@ def server(database_url: str, workdir: Path) -> Iterator[str]:
         log.close()
 
 
+def load() -> str:
+    """The machine's load: these figures are only comparable on a similarly busy machine."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f}/{five:.1f} on {os.cpu_count()} CPUs"
+
+
 def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[18]
 
@@ -198,7 +204,7 @@ def latency(
         f"(ratio {hooked_p95 / base_p95:.2f}; target <= 1.20); "
         f"median {statistics.median(times['none']):.1f} vs "
         f"{statistics.median(times['5 slow']):.1f} ms; "
-        f"{got} slow deliveries answered meanwhile"
+        f"{got} slow deliveries answered meanwhile; {load()}"
     )
 
 
@@ -244,7 +250,7 @@ def throughput(kind: str, make_db: contextlib.AbstractContextManager[str]) -> No
         engine.dispose()
     print(
         f"[{kind}] {EVENTS:,} events to one webhook (in order) delivered in {elapsed:.1f} s "
-        f"({EVENTS / elapsed:,.0f}/s; target < 20 s); receiver counted {at_receiver:,}"
+        f"({EVENTS / elapsed:,.0f}/s; target < 20 s); receiver counted {at_receiver:,}; {load()}"
     )
 
 

@@ -18,3 +18,8 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = 5.0
     webhook_poll_seconds: float = 0.5
     webhook_lease_seconds: float = 120.0
+    # Imports (task queue name, recovery of jobs whose worker died, in-process threads)
+    task_queue: str = "acme-imports"
+    import_stale_after: float = 120.0
+    import_max_attempts: int = 3
+    import_workers: int = 1

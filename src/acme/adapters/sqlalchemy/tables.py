@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -91,6 +92,45 @@ outbox_events = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("dispatched_at", UtcDateTime(), nullable=True),
 )
+
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("filename", String(512), nullable=False),
+    Column("storage_key", String(512), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("phase", String(16), nullable=False),
+    Column("percent", Float, nullable=False, default=0.0),
+    Column("bytes_total", BigInteger, nullable=False, default=0),
+    Column("bytes_done", BigInteger, nullable=False, default=0),
+    Column("rows_total", BigInteger, nullable=True),
+    Column("rows_done", BigInteger, nullable=False, default=0),
+    Column("created", BigInteger, nullable=False, default=0),
+    Column("updated", BigInteger, nullable=False, default=0),
+    Column("unchanged", BigInteger, nullable=False, default=0),
+    Column("invalid", BigInteger, nullable=False, default=0),
+    Column("duplicates_in_file", BigInteger, nullable=False, default=0),
+    Column("error", Text, nullable=True),
+    Column("warnings", JSON, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("heartbeat_at", UtcDateTime(), nullable=True),
+)
+
+import_errors = Table(
+    "import_errors",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("job_id", String(64), ForeignKey("import_jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("line", BigInteger, nullable=False),
+    Column("sku", Text, nullable=False),
+    Column("column", String(255), nullable=False),
+    Column("reason", Text, nullable=False),
+)
 Index(
     "outbox_events_pending",
     outbox_events.c.id,
@@ -161,3 +201,7 @@ def on_dialect(obj: Any, dialect: str) -> bool:
     """Whether a schema object described here exists on ``dialect`` (see info["dialects"])."""
     dialects = getattr(obj, "info", {}).get("dialects")
     return dialects is None or dialect in dialects
+
+
+Index("import_jobs_created_at", import_jobs.c.created_at)
+Index("import_errors_job_line", import_errors.c.job_id, import_errors.c.line)

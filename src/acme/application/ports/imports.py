@@ -3,30 +3,19 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
+from acme.domain.csv_rules import ImportRow, RowError
 from acme.domain.import_job import ImportJob
 
-
-@dataclass(frozen=True)
-class ImportRow:
-    """One valid CSV record, ready to merge. ``line`` is the physical line it starts on."""
-
-    line: int
-    sku: str
-    key: str
-    name: str
-    description: str | None
-    active: bool | None
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A rejected record, reported in errors.csv as ``line,sku,column,reason``."""
-
-    line: int
-    sku: str
-    column: str
-    reason: str
+__all__ = [
+    "ImportJobRepository",
+    "ImportRow",
+    "MergeCounts",
+    "ProductBulkWriter",
+    "RowError",
+    "TaskQueue",
+]
 
 
 @dataclass(frozen=True)
@@ -60,6 +49,12 @@ class ImportJobRepository(ABC):
     @abstractmethod
     def clear_errors(self, job_id: str) -> None: ...
 
+    def list_unfinished(self, limit: int = 1000) -> list[ImportJob]:
+        """Queued and running jobs, newest first (what recovery looks at).
+
+        A default on top of ``list_recent``; adapters may answer it with one indexed query."""
+        return [job for job in self.list_recent(limit) if not job.finished]
+
 
 class ProductBulkWriter(ABC):
     """Merges a stream of import rows into the catalog inside the current unit of work.
@@ -75,10 +70,12 @@ class ProductBulkWriter(ABC):
         self,
         rows: Iterable[ImportRow],
         *,
+        now: datetime,
         on_merge_progress: Callable[[float], None] | None = None,
     ) -> MergeCounts:
         """Consume ``rows`` (streamed, never all held in memory) and merge them.
 
+        ``now`` stamps ``created_at``/``updated_at`` of the products written.
         ``on_merge_progress`` receives the fraction (0..1) of the merge step done, as far
         as the adapter can tell."""
 

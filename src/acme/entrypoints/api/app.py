@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from acme.entrypoints.api import docs, health, products, webhooks
+from acme.entrypoints.api import docs, health, imports, products, webhooks
 from acme.entrypoints.api.errors import install_error_handlers
 from acme.entrypoints.container import Container
 from acme.entrypoints.web import pages_products, pages_webhooks
@@ -21,6 +21,12 @@ def create_app(container: Container | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # With no broker, this process runs imports: pick up jobs a previous process left.
+        from acme.adapters.tasks.inprocess import InProcessTaskQueue
+
+        queue = the_container.task_queue()
+        if isinstance(queue, InProcessTaskQueue):
+            queue.start_recovery()
         # embedded default (no broker): this process also sends webhooks, on a background
         # thread that never blocks a request; with a broker, `acme worker` does it
         loop = the_container.dispatch_loop() if not the_container.settings().broker_url else None
@@ -31,6 +37,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         finally:
             if loop is not None:
                 loop.stop()
+            if isinstance(queue, InProcessTaskQueue):
+                queue.stop_recovery()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -45,6 +53,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(products.router)
+    app.include_router(imports.router)
     app.include_router(pages_products.router)
     app.include_router(webhooks.router)
     app.include_router(pages_webhooks.router)

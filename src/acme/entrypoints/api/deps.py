@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from acme.application.ports import Clock, DependencyCheck, UnitOfWork
+from acme.application.ports import Clock, DependencyCheck, FileStorage, TaskQueue, UnitOfWork
 from acme.entrypoints.container import Container
 
 
@@ -47,4 +47,18 @@ def _dependency_checks(c: TheContainer) -> list[DependencyCheck]:
 Uow = Annotated[Callable[[], UnitOfWork], Depends(_uow_factory)]
 TheClock = Annotated[Clock, Depends(_clock)]
 TheEngine = Annotated[Engine, Depends(_engine)]
+
+
+def _storage(c: TheContainer) -> FileStorage:
+    storage: FileStorage = c.storage()
+    return storage
+
+
+def _task_queue(c: TheContainer) -> TaskQueue:
+    queue: TaskQueue = c.task_queue()
+    return queue
+
+
+TheStorage = Annotated[FileStorage, Depends(_storage)]
+TheTaskQueue = Annotated[TaskQueue, Depends(_task_queue)]
 DependencyChecks = Annotated[list[DependencyCheck], Depends(_dependency_checks)]

@@ -129,3 +129,19 @@ def test_private_addresses_are_refused_unless_allowed(database_url: str) -> None
             assert c.get("/api/webhooks").json() == []
     finally:
         app.state.container.engine().dispose()
+
+
+def test_an_import_sends_one_import_completed_event_with_its_counts(
+    client: TestClient, receiver: Receiver
+) -> None:
+    client.post(
+        "/api/webhooks",
+        json={"url": receiver.url, "events": ["import.completed", "product.created"]},
+    )
+    rows = "".join(f"SKU-{i},Name {i}\n" for i in range(200))
+    r = client.post("/api/imports", files={"file": ("c.csv", ("sku,name\n" + rows).encode())})
+    assert r.status_code == 202, r.text
+    wait_until(lambda: receiver.types() == ["import.completed"], what="the import event")
+    data = receiver.received[0].payload["data"]
+    assert data["created"] == 200
+    assert r.json()["id"] in str(data)

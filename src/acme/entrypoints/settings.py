@@ -13,6 +13,11 @@ class Settings(BaseSettings):
     storage_url: str = "file://./var/uploads"
     api_token: str = ""
     webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = 10.0
+    webhook_concurrency: int = 16
+    webhook_retry_base_seconds: float = 5.0
+    webhook_poll_seconds: float = 0.5
+    webhook_lease_seconds: float = 120.0
     # Imports (task queue name, recovery of jobs whose worker died, in-process threads)
     task_queue: str = "acme-imports"
     import_stale_after: float = 120.0

@@ -12,6 +12,11 @@ from acme.adapters.sqlalchemy.bulk_sqlite import SqliteBulkWriter
 from acme.adapters.sqlalchemy.imports import SqlImportJobRepository
 from acme.adapters.sqlalchemy.outbox import OutboxEventPublisher
 from acme.adapters.sqlalchemy.products import SqlProductRepository
+from acme.adapters.sqlalchemy.webhooks import (
+    SqlDeliveryRepository,
+    SqlOutboxReader,
+    SqlWebhookRepository,
+)
 from acme.application.ports import ProductBulkWriter, UnitOfWork
 
 
@@ -34,6 +39,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.events = OutboxEventPublisher(self._conn)
         self.imports = SqlImportJobRepository(self._conn)
         self.bulk = self._bulk_writer(self._conn)
+        self.webhooks = SqlWebhookRepository(self._conn)
+        self.deliveries = SqlDeliveryRepository(self._conn)
+        self.outbox = SqlOutboxReader(self._conn)
         return self
 
     def __exit__(

@@ -7,6 +7,7 @@ from typing import Self
 from acme.application.ports.events import EventPublisher
 from acme.application.ports.imports import ImportJobRepository, ProductBulkWriter
 from acme.application.ports.products import ProductRepository
+from acme.application.ports.webhooks import DeliveryRepository, OutboxReader, WebhookRepository
 
 
 class UnitOfWork(ABC):
@@ -16,6 +17,9 @@ class UnitOfWork(ABC):
     events: EventPublisher
     imports: ImportJobRepository
     bulk: ProductBulkWriter
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
+    outbox: OutboxReader
 
     def __enter__(self) -> Self:
         return self

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
 from acme.application.ports import (
+    LIST_COUNT_CAP,
     Clock,
     EventPublisher,
     FileStorage,
@@ -42,9 +43,10 @@ class FakeClock(Clock):
 
 
 class FakeProductRepository(ProductRepository):
-    def __init__(self) -> None:
+    def __init__(self, count_cap: int = LIST_COUNT_CAP) -> None:
         self.rows: dict[int, Product] = {}
         self._next_id = 1
+        self.count_cap = count_cap
 
     def _check_key(self, product: Product) -> None:
         for other in self.rows.values():
@@ -85,7 +87,13 @@ class FakeProductRepository(ProductRepository):
     def count(self) -> int:
         return len(self.rows)
 
-    def list(self, filters: ProductFilter, page: int, page_size: int) -> ProductPage:
+    def stream(self, batch_size: int = 1_000) -> Iterator[Product]:
+        for _, product in sorted(self.rows.items()):
+            yield copy.deepcopy(product)
+
+    def list(
+        self, filters: ProductFilter, page: int, page_size: int, *, exact_total: bool = False
+    ) -> ProductPage:
         def keep(p: Product) -> bool:
             return (
                 (not filters.sku or sku_filter_key(filters.sku) in p.key)
@@ -98,7 +106,13 @@ class FakeProductRepository(ProductRepository):
 
         matches = [copy.deepcopy(p) for _, p in sorted(self.rows.items()) if keep(p)]
         start = (page - 1) * page_size
-        return ProductPage(matches[start : start + page_size], page, page_size, len(matches))
+        items = matches[start : start + page_size]
+        # Counted like the SQL adapter: the page's end plus at most count_cap matches after it.
+        counted = start + len(items) if items else 0
+        more = len(matches) - counted
+        if more > self.count_cap and not exact_total:
+            return ProductPage(items, page, page_size, counted + self.count_cap, total_capped=True)
+        return ProductPage(items, page, page_size, len(matches))
 
 
 class FakeEventPublisher(EventPublisher):

@@ -6,11 +6,12 @@ Nothing here is built at import time; ``Container()`` builds lazily, on first us
 from __future__ import annotations
 
 from dependency_injector import containers, providers
+from sqlalchemy import Engine
 
 from acme.adapters.clock import SystemClock
 from acme.adapters.sqlalchemy.engine import build_engine
 from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
-from acme.application.ports import FileStorage
+from acme.application.ports import DependencyCheck, FileStorage
 from acme.entrypoints.settings import Settings
 
 
@@ -23,6 +24,17 @@ def build_storage(url: str) -> FileStorage:
     raise ValueError(f"unsupported ACME_STORAGE_URL {url!r}: expected file://")
 
 
+def build_dependency_checks(engine: Engine, broker_url: str) -> list[DependencyCheck]:
+    """What /readyz checks: the database, and the broker when one is configured."""
+    from acme.adapters.broker import BrokerCheck
+    from acme.adapters.sqlalchemy.health import DatabaseCheck
+
+    checks: list[DependencyCheck] = [DatabaseCheck(engine)]
+    if broker_url:
+        checks.append(BrokerCheck(broker_url))
+    return checks
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
 
@@ -31,3 +43,6 @@ class Container(containers.DeclarativeContainer):
     storage = providers.Singleton(build_storage, url=settings.provided.storage_url)
 
     uow = providers.Factory(SqlUnitOfWork, engine=engine)
+    dependency_checks = providers.Singleton(
+        build_dependency_checks, engine=engine, broker_url=settings.provided.broker_url
+    )

@@ -70,7 +70,7 @@ class PostgresBulkWriter(ProductBulkWriter):
         *,
         swap_min_rows: int = 20_000,
         swap_ratio: float = 0.3,
-        maintenance_work_mem: str = "1GB",
+        maintenance_work_mem: str = "256MB",
         index_workers: int = 2,
         force_strategy: str | None = None,
     ) -> None:

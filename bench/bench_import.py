@@ -10,7 +10,9 @@ Measured in one run, on scratch databases created and dropped here:
 - the anchors from ``shared/bench/baseline_bench.py`` (``copy_limit``, ``best_peer``; more with
   ACME_BENCH_ANCHORS=copy_limit,copy_upsert,best_peer_as_is,best_peer,orm_chunks) when that
   folder exists (``../shared/bench`` beside the repository, or /work/shared/bench);
-- peak worker memory at 100k and 1M rows (ACME_BENCH_MEMORY=0 skips it).
+- peak worker memory at 100k and 1M rows (ACME_BENCH_MEMORY=0 skips it);
+- ACME_BENCH_ROUNDS (default 2) alternating rounds of ours and the anchors, since the load on
+  a shared machine changes from minute to minute; each round's pair gives a ratio.
 The CSV comes from this project's own generator (bench/gen_csv.py), cached under var/bench/.
 """
 

@@ -5,21 +5,27 @@ adapters alike, so their behaviour cannot drift apart."""
 from __future__ import annotations
 
 import copy
+import io
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import BinaryIO
 
 from acme.application.ports import (
     Clock,
     EventPublisher,
+    FileStorage,
     ProductFilter,
     ProductPage,
     ProductRepository,
     UnitOfWork,
+    UploadRepository,
 )
-from acme.domain.errors import ConflictError
+from acme.domain.errors import ConflictError, NotFoundError
 from acme.domain.events import DomainEvent
 from acme.domain.product import Product
 from acme.domain.sku import sku_filter_key
+from acme.domain.upload import Upload
 
 
 class FakeClock(Clock):
@@ -99,11 +105,61 @@ class FakeEventPublisher(EventPublisher):
         self.pending.append(event)
 
 
+class FakeUploadRepository(UploadRepository):
+    def __init__(self) -> None:
+        self.rows: dict[str, Upload] = {}
+
+    def add(self, upload: Upload) -> None:
+        self.rows[upload.id] = copy.deepcopy(upload)
+
+    def get(self, upload_id: str) -> Upload | None:
+        found = self.rows.get(upload_id)
+        return copy.deepcopy(found) if found else None
+
+    def update(self, upload: Upload) -> None:
+        if upload.id in self.rows:
+            self.rows[upload.id] = copy.deepcopy(upload)
+
+    def delete(self, upload_id: str) -> bool:
+        return self.rows.pop(upload_id, None) is not None
+
+
+class FakeFileStorage(FileStorage):
+    """Objects in a dict of bytearrays."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytearray] = {}
+
+    def write(self, key: str, chunks: Iterable[bytes]) -> int:
+        self.objects[key] = bytearray(b"".join(chunks))
+        return len(self.objects[key])
+
+    def append(self, key: str, offset: int, data: bytes) -> int:
+        current = self.objects.setdefault(key, bytearray())
+        if len(current) != offset:
+            raise ConflictError(f"upload offset {offset} does not match stored size {len(current)}")
+        current.extend(data)
+        return len(current)
+
+    def open(self, key: str) -> BinaryIO:
+        if key not in self.objects:
+            raise NotFoundError(f"file {key!r} not found")
+        return io.BytesIO(bytes(self.objects[key]))
+
+    def size(self, key: str) -> int | None:
+        found = self.objects.get(key)
+        return None if found is None else len(found)
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+
 class FakeStore:
     """The 'database' behind FakeUnitOfWork: what has been committed."""
 
     def __init__(self) -> None:
         self.products = FakeProductRepository()
+        self.uploads = FakeUploadRepository()
         self.events: list[DomainEvent] = []
         self.commits = 0
 
@@ -116,12 +172,14 @@ class FakeUnitOfWork(UnitOfWork):
 
     def __enter__(self) -> FakeUnitOfWork:
         self.products = copy.deepcopy(self._store.products)
+        self.uploads = copy.deepcopy(self._store.uploads)
         self.events = FakeEventPublisher()
         return self
 
     def commit(self) -> None:
         assert isinstance(self.events, FakeEventPublisher)
         self._store.products = copy.deepcopy(self.products)
+        self._store.uploads = copy.deepcopy(self.uploads)
         self._store.events.extend(self.events.pending)
         self.events.pending = []
         self._store.commits += 1

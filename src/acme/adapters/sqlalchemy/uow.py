@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine
 
 from acme.adapters.sqlalchemy.outbox import OutboxEventPublisher
 from acme.adapters.sqlalchemy.products import SqlProductRepository
+from acme.adapters.sqlalchemy.uploads import SqlUploadRepository
 from acme.application.ports import UnitOfWork
 
 
@@ -24,6 +25,7 @@ class SqlUnitOfWork(UnitOfWork):
         self._conn.begin()
         self.products = SqlProductRepository(self._conn)
         self.events = OutboxEventPublisher(self._conn)
+        self.uploads = SqlUploadRepository(self._conn)
         return self
 
     def __exit__(

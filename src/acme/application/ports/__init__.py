@@ -13,6 +13,7 @@ from acme.application.ports.imports import (
 from acme.application.ports.products import ProductFilter, ProductPage, ProductRepository
 from acme.application.ports.storage import FileStorage
 from acme.application.ports.uow import UnitOfWork
+from acme.application.ports.uploads import UploadRepository
 
 __all__ = [
     "Clock",
@@ -28,4 +29,5 @@ __all__ = [
     "RowError",
     "TaskQueue",
     "UnitOfWork",
+    "UploadRepository",
 ]

@@ -7,6 +7,7 @@ from typing import Self
 from acme.application.ports.events import EventPublisher
 from acme.application.ports.imports import ImportJobRepository, ProductBulkWriter
 from acme.application.ports.products import ProductRepository
+from acme.application.ports.uploads import UploadRepository
 
 
 class UnitOfWork(ABC):
@@ -16,6 +17,7 @@ class UnitOfWork(ABC):
     events: EventPublisher
     imports: ImportJobRepository
     bulk: ProductBulkWriter
+    uploads: UploadRepository
 
     def __enter__(self) -> Self:
         return self

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from acme.entrypoints.api import health, products
+from acme.entrypoints.api import health, products, uploads
 from acme.entrypoints.api.errors import install_error_handlers
 from acme.entrypoints.container import Container
 from acme.entrypoints.web.rendering import STATIC_DIR
@@ -22,5 +22,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(products.router)
+    app.include_router(uploads.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from acme.application.ports import Clock, UnitOfWork
+from acme.application.ports import Clock, FileStorage, UnitOfWork
 from acme.entrypoints.container import Container
 
 
@@ -42,3 +42,11 @@ def _engine(c: TheContainer) -> Engine:
 Uow = Annotated[Callable[[], UnitOfWork], Depends(_uow_factory)]
 TheClock = Annotated[Clock, Depends(_clock)]
 TheEngine = Annotated[Engine, Depends(_engine)]
+
+
+def _storage(c: TheContainer) -> FileStorage:
+    storage: FileStorage = c.storage()
+    return storage
+
+
+TheStorage = Annotated[FileStorage, Depends(_storage)]

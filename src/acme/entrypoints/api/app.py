@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from acme.entrypoints.api import health, products, uploads
 from acme.entrypoints.api.errors import install_error_handlers
 from acme.entrypoints.container import Container
+from acme.entrypoints.web import pages_upload
 from acme.entrypoints.web.rendering import STATIC_DIR
 
 
@@ -23,5 +24,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(products.router)
     app.include_router(uploads.router)
+    app.include_router(pages_upload.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

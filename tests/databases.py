@@ -47,7 +47,7 @@ def sqlite_database(folder: Path) -> Iterator[str]:
     yield url
 
 
-TABLES_TO_EMPTY = ("outbox_events", "products", "uploads")
+TABLES_TO_EMPTY = ("outbox_events", "products", "uploads", "import_errors", "import_jobs")
 
 
 def empty_tables(url: str) -> None:

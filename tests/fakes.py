@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
@@ -15,14 +15,20 @@ from acme.application.ports import (
     Clock,
     EventPublisher,
     FileStorage,
+    ImportJobRepository,
+    ImportRow,
+    MergeCounts,
+    ProductBulkWriter,
     ProductFilter,
     ProductPage,
     ProductRepository,
+    RowError,
     UnitOfWork,
     UploadRepository,
 )
 from acme.domain.errors import ConflictError, NotFoundError
 from acme.domain.events import DomainEvent
+from acme.domain.import_job import ImportJob
 from acme.domain.product import Product
 from acme.domain.sku import sku_filter_key
 from acme.domain.upload import Upload
@@ -154,12 +160,88 @@ class FakeFileStorage(FileStorage):
         self.objects.pop(key, None)
 
 
+class FakeImportJobRepository(ImportJobRepository):
+    def __init__(self) -> None:
+        self.jobs: dict[str, ImportJob] = {}
+        self.errors: dict[str, list[RowError]] = {}
+
+    def add(self, job: ImportJob) -> None:
+        self.jobs[job.id] = copy.deepcopy(job)
+
+    def get(self, job_id: str) -> ImportJob | None:
+        found = self.jobs.get(job_id)
+        return copy.deepcopy(found) if found else None
+
+    def update(self, job: ImportJob) -> None:
+        if job.id in self.jobs:
+            self.jobs[job.id] = copy.deepcopy(job)
+
+    def list_recent(self, limit: int) -> list[ImportJob]:
+        ordered = sorted(self.jobs.values(), key=lambda j: (j.created_at, j.id), reverse=True)
+        return [copy.deepcopy(j) for j in ordered[:limit]]
+
+    def add_errors(self, job_id: str, errors: Iterable[RowError]) -> None:
+        self.errors.setdefault(job_id, []).extend(errors)
+
+    def iter_errors(self, job_id: str) -> Iterator[RowError]:
+        yield from sorted(self.errors.get(job_id, []), key=lambda e: e.line)
+
+    def clear_errors(self, job_id: str) -> None:
+        self.errors.pop(job_id, None)
+
+
+class FakeBulkWriter(ProductBulkWriter):
+    """The reference model of a merge: last row per key wins, unchanged rows are not written,
+    description/active of None keep the stored value (new products get "" and True)."""
+
+    def __init__(self, products: FakeProductRepository) -> None:
+        self.products = products
+
+    def merge(
+        self,
+        rows: Iterable[ImportRow],
+        *,
+        now: datetime,
+        on_merge_progress: Callable[[float], None] | None = None,
+    ) -> MergeCounts:
+        winners: dict[str, ImportRow] = {}
+        for row in rows:
+            winners.pop(row.key, None)
+            winners[row.key] = row
+        created = updated = unchanged = 0
+        by_key = {p.key: p for p in self.products.rows.values()}
+        for row in winners.values():
+            found = by_key.get(row.key)
+            if found is None:
+                product = Product(
+                    sku=row.sku,
+                    name=row.name,
+                    description=row.description if row.description is not None else "",
+                    active=row.active if row.active is not None else True,
+                    created_at=now,
+                    updated_at=now,
+                )
+                self.products.add(product)
+                created += 1
+            elif found.change(
+                sku=row.sku, name=row.name, description=row.description, active=row.active
+            ):
+                found.updated_at = now
+                updated += 1
+            else:
+                unchanged += 1
+        if on_merge_progress is not None:
+            on_merge_progress(1.0)
+        return MergeCounts(created=created, updated=updated, unchanged=unchanged)
+
+
 class FakeStore:
     """The 'database' behind FakeUnitOfWork: what has been committed."""
 
     def __init__(self) -> None:
         self.products = FakeProductRepository()
         self.uploads = FakeUploadRepository()
+        self.imports = FakeImportJobRepository()
         self.events: list[DomainEvent] = []
         self.commits = 0
 
@@ -174,12 +256,30 @@ class FakeUnitOfWork(UnitOfWork):
         self.products = copy.deepcopy(self._store.products)
         self.uploads = copy.deepcopy(self._store.uploads)
         self.events = FakeEventPublisher()
+        self.imports = copy.deepcopy(self._store.imports)
+        self._imports_seen = copy.deepcopy(self._store.imports)
+        self.bulk = FakeBulkWriter(self.products)
         return self
+
+    def _commit_imports(self) -> None:
+        # Write back only what this unit of work changed, so a concurrent short unit of work
+        # (progress, a cancel request) is not overwritten by a long one's stale copy.
+        store, seen = self._store.imports, self._imports_seen
+        for job_id, job in self.imports.jobs.items():
+            if seen.jobs.get(job_id) != job:
+                store.jobs[job_id] = copy.deepcopy(job)
+        for job_id in set(self.imports.errors) | set(seen.errors):
+            mine = self.imports.errors.get(job_id, [])
+            if mine != seen.errors.get(job_id, []):
+                store.errors[job_id] = list(mine)
+        self._imports_seen = copy.deepcopy(self.imports)
 
     def commit(self) -> None:
         assert isinstance(self.events, FakeEventPublisher)
         self._store.products = copy.deepcopy(self.products)
         self._store.uploads = copy.deepcopy(self.uploads)
+
+        self._commit_imports()
         self._store.events.extend(self.events.pending)
         self.events.pending = []
         self._store.commits += 1
@@ -189,6 +289,9 @@ class FakeUnitOfWork(UnitOfWork):
             self.events.pending = []
         if hasattr(self, "products"):
             self.products = copy.deepcopy(self._store.products)
+            self.imports = copy.deepcopy(self._store.imports)
+            self._imports_seen = copy.deepcopy(self._store.imports)
+            self.bulk = FakeBulkWriter(self.products)
 
 
 def fake_product(**overrides: object) -> Product:

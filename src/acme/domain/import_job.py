@@ -142,9 +142,21 @@ class ImportJob:
         self.phase = ImportPhase.CANCELLED
         self.finished_at = self.heartbeat_at = now
 
+    def requeue(self, now: datetime) -> None:
+        """Put a job whose worker died (left running, heartbeat stale) back in the queue.
+
+        ``attempts`` is kept, so recovery can give up after a few interrupted attempts."""
+        self._require(ImportStatus.RUNNING, action="requeue")
+        self.status = ImportStatus.QUEUED
+        self.phase = ImportPhase.QUEUED
+        self.percent = 0.0
+        self.bytes_done = self.rows_done = 0
+        self.heartbeat_at = now
+
     def retry(self, now: datetime) -> None:
-        """Queue a failed or cancelled import again; counts and errors start afresh."""
+        """Queue a failed or cancelled import again; counts, errors and attempts start afresh."""
         self._require(ImportStatus.FAILED, ImportStatus.CANCELLED, action="retry")
+        self.attempts = 0
         self.status = ImportStatus.QUEUED
         self.phase = ImportPhase.QUEUED
         self.percent = 0.0

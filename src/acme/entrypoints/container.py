@@ -5,12 +5,17 @@ Nothing here is built at import time; ``Container()`` builds lazily, on first us
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from datetime import timedelta
+from functools import partial
+
 from dependency_injector import containers, providers
 
 from acme.adapters.clock import SystemClock
 from acme.adapters.sqlalchemy.engine import build_engine
 from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
-from acme.application.ports import FileStorage
+from acme.application import import_jobs
+from acme.application.ports import Clock, FileStorage, TaskQueue, UnitOfWork
 from acme.entrypoints.settings import Settings
 
 
@@ -23,6 +28,76 @@ def build_storage(url: str) -> FileStorage:
     raise ValueError(f"unsupported ACME_STORAGE_URL {url!r}: expected file://")
 
 
+def build_import_runner(
+    uow_factory: Callable[[], UnitOfWork], storage: FileStorage, clock: Clock
+) -> import_jobs.ImportRunner:
+    """``run_import`` (the CSV engine) with its ports bound: job id in, import run."""
+
+    def run(job_id: str) -> object:
+        from acme.application.csv_import import run_import
+
+        return run_import(job_id, uow_factory=uow_factory, storage=storage, clock=clock)
+
+    return run
+
+
+def build_import_executor(
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    runner: import_jobs.ImportRunner,
+    stale_after: float,
+) -> Callable[[str], object]:
+    """What a worker calls with one task's job id (Celery task or in-process thread)."""
+    return partial(
+        import_jobs.execute_import,
+        uow_factory,
+        clock,
+        runner,
+        stale_after=timedelta(seconds=stale_after),
+    )
+
+
+def build_recovery(
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    stale_after: float,
+    max_attempts: int,
+    resend_queued: bool,
+) -> Callable[[TaskQueue, Collection[str]], import_jobs.RecoveryReport]:
+    def recover(queue: TaskQueue, skip: Collection[str] = ()) -> import_jobs.RecoveryReport:
+        return import_jobs.recover_stale_imports(
+            uow_factory,
+            queue,
+            clock,
+            stale_after=timedelta(seconds=stale_after),
+            max_attempts=max_attempts,
+            resend_queued=resend_queued,
+            skip=skip,
+        )
+
+    return recover
+
+
+def build_task_queue(
+    broker_url: str,
+    queue_name: str,
+    executor: Callable[[str], object],
+    recover: Callable[[TaskQueue, Collection[str]], object],
+    workers: int,
+    stale_after: float,
+) -> TaskQueue:
+    """Celery when ``ACME_BROKER_URL`` is set, else the in-process worker."""
+    if broker_url:
+        from acme.adapters.tasks.celery_queue import CeleryTaskQueue
+
+        return CeleryTaskQueue(broker_url, queue_name)
+    from acme.adapters.tasks.inprocess import InProcessTaskQueue
+
+    return InProcessTaskQueue(
+        executor, workers=workers, recover=recover, recover_every=max(1.0, stale_after / 2)
+    )
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
 
@@ -31,3 +106,33 @@ class Container(containers.DeclarativeContainer):
     storage = providers.Singleton(build_storage, url=settings.provided.storage_url)
 
     uow = providers.Factory(SqlUnitOfWork, engine=engine)
+
+    # Imports: the engine's run_import, the worker-side executor, recovery, the task queue.
+    import_runner = providers.Singleton(
+        build_import_runner, uow_factory=uow.provider, storage=storage, clock=clock
+    )
+    import_executor = providers.Singleton(
+        build_import_executor,
+        uow_factory=uow.provider,
+        clock=clock,
+        runner=import_runner,
+        stale_after=settings.provided.import_stale_after,
+    )
+    import_recovery = providers.Singleton(
+        build_recovery,
+        uow_factory=uow.provider,
+        clock=clock,
+        stale_after=settings.provided.import_stale_after,
+        max_attempts=settings.provided.import_max_attempts,
+        # the in-process queue dies with its process, so queued jobs are re-sent
+        resend_queued=providers.Callable(lambda url: not url, settings.provided.broker_url),
+    )
+    task_queue = providers.Singleton(
+        build_task_queue,
+        broker_url=settings.provided.broker_url,
+        queue_name=settings.provided.task_queue,
+        executor=import_executor,
+        recover=import_recovery,
+        workers=settings.provided.import_workers,
+        stale_after=settings.provided.import_stale_after,
+    )

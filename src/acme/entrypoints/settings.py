@@ -17,3 +17,8 @@ class Settings(BaseSettings):
     """Largest file a resumable upload accepts (tus ``Tus-Max-Size``)."""
     upload_chunk_bytes: int = 5 * 1024**2
     """Part size the upload page sends per request."""
+    # Imports (task queue name, recovery of jobs whose worker died, in-process threads)
+    task_queue: str = "acme-imports"
+    import_stale_after: float = 120.0
+    import_max_attempts: int = 3
+    import_workers: int = 1

@@ -8,6 +8,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from acme.adapters.sqlalchemy.imports import SqlImportJobRepository
 from acme.adapters.sqlalchemy.outbox import OutboxEventPublisher
 from acme.adapters.sqlalchemy.products import SqlProductRepository
 from acme.adapters.sqlalchemy.uploads import SqlUploadRepository
@@ -26,6 +27,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.products = SqlProductRepository(self._conn)
         self.events = OutboxEventPublisher(self._conn)
         self.uploads = SqlUploadRepository(self._conn)
+        self.imports = SqlImportJobRepository(self._conn)
         return self
 
     def __exit__(

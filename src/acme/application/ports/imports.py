@@ -3,6 +3,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from acme.domain.import_job import ImportJob
 
@@ -60,6 +61,12 @@ class ImportJobRepository(ABC):
     @abstractmethod
     def clear_errors(self, job_id: str) -> None: ...
 
+    def list_unfinished(self, limit: int = 1000) -> list[ImportJob]:
+        """Queued and running jobs, newest first (what recovery looks at).
+
+        A default on top of ``list_recent``; adapters may answer it with one indexed query."""
+        return [job for job in self.list_recent(limit) if not job.finished]
+
 
 class ProductBulkWriter(ABC):
     """Merges a stream of import rows into the catalog inside the current unit of work.
@@ -75,10 +82,12 @@ class ProductBulkWriter(ABC):
         self,
         rows: Iterable[ImportRow],
         *,
+        now: datetime,
         on_merge_progress: Callable[[float], None] | None = None,
     ) -> MergeCounts:
         """Consume ``rows`` (streamed, never all held in memory) and merge them.
 
+        ``now`` stamps ``created_at``/``updated_at`` of the products written.
         ``on_merge_progress`` receives the fraction (0..1) of the merge step done, as far
         as the adapter can tell."""
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from acme.entrypoints.api import health, products, uploads
+from acme.entrypoints.api import health, imports, products, uploads
 from acme.entrypoints.api.errors import install_error_handlers
 from acme.entrypoints.container import Container
 from acme.entrypoints.web import pages_upload
@@ -14,7 +17,24 @@ from acme.entrypoints.web.rendering import STATIC_DIR
 
 def create_app(container: Container | None = None) -> FastAPI:
     container = container or Container()
+    the_container = container
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # With no broker, this process runs imports: pick up jobs a previous process left.
+        from acme.adapters.tasks.inprocess import InProcessTaskQueue
+
+        queue = the_container.task_queue()
+        if isinstance(queue, InProcessTaskQueue):
+            queue.start_recovery()
+        try:
+            yield
+        finally:
+            if isinstance(queue, InProcessTaskQueue):
+                queue.stop_recovery()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Acme Importer",
         version="0.1.0",
         description="Import product catalogs from CSV, manage products, notify via webhooks.",
@@ -25,5 +45,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(products.router)
     app.include_router(uploads.router)
     app.include_router(pages_upload.router)
+    app.include_router(imports.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from acme.application.ports import Clock, FileStorage, UnitOfWork
+from acme.application.ports import Clock, FileStorage, TaskQueue, UnitOfWork
 from acme.entrypoints.container import Container
 
 
@@ -49,4 +49,10 @@ def _storage(c: TheContainer) -> FileStorage:
     return storage
 
 
+def _task_queue(c: TheContainer) -> TaskQueue:
+    queue: TaskQueue = c.task_queue()
+    return queue
+
+
 TheStorage = Annotated[FileStorage, Depends(_storage)]
+TheTaskQueue = Annotated[TaskQueue, Depends(_task_queue)]

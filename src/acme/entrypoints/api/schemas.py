@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from acme.domain.import_job import ImportJob
 from acme.domain.product import Product
 
 
@@ -59,3 +60,53 @@ class ProductPageOut(BaseModel):
 
 class DeletedOut(BaseModel):
     deleted: int
+
+
+class ImportJobOut(BaseModel):
+    """An import job as the API shows it (``GET /api/imports/{id}``, SSE events, ...)."""
+
+    id: str
+    status: str = Field(description="queued | running | completed | failed | cancelled")
+    phase: str = Field(description="queued | parsing | merging | completed | failed | cancelled")
+    percent: float
+    bytes_total: int
+    bytes_done: int
+    rows_total: int | None
+    rows_done: int
+    created: int
+    updated: int
+    unchanged: int
+    invalid: int
+    duplicates_in_file: int
+    error: str | None
+    errors_url: str
+    filename: str
+    warnings: list[str]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, job: ImportJob) -> ImportJobOut:
+        return cls(
+            id=job.id,
+            status=job.status.value,
+            phase=job.phase.value,
+            percent=round(job.percent, 1),
+            bytes_total=job.bytes_total,
+            bytes_done=job.bytes_done,
+            rows_total=job.rows_total,
+            rows_done=job.rows_done,
+            created=job.created,
+            updated=job.updated,
+            unchanged=job.unchanged,
+            invalid=job.invalid,
+            duplicates_in_file=job.duplicates_in_file,
+            error=job.error,
+            errors_url=f"/api/imports/{job.id}/errors.csv",
+            filename=job.filename,
+            warnings=list(job.warnings),
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+        )

@@ -1,0 +1,1 @@
+"""TaskQueue adapters: Celery on Redis (production) and an in-process worker (embedded)."""

@@ -140,3 +140,22 @@ def test_termination_deletes_the_upload_and_its_bytes(
     assert r.status_code == 204
     assert client.head(url, headers=TUS).status_code == 404
     assert not (storage_dir / "uploads" / url.rsplit("/", 1)[1]).exists()
+
+
+def test_a_complete_upload_is_imported_through_the_import_api(client: TestClient) -> None:
+    data = b"sku,name\nA-1,Chair\n"
+    url = create(client, len(data), "chairs.csv")
+    r = client.post(f"{url}/import")
+    assert (r.status_code, r.json()["detail"]) == (
+        409,
+        f"the upload is not complete yet (0 of {len(data)} bytes received); send the rest first",
+    )
+    assert patch(client, url, 0, data) == 204
+    r = client.post(f"{url}/import")
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert job["bytes_total"] == len(data)
+    assert job["status"] in {"queued", "running", "completed", "failed"}
+    assert client.get(f"/api/imports/{job['id']}").json()["id"] == job["id"]
+    assert client.post(f"{url}/import").json()["id"] == job["id"]
+    assert client.post("/api/uploads/unknown/import").status_code == 404

@@ -9,12 +9,27 @@ from collections.abc import Callable
 import pytest
 
 from acme.application import uploads as uc
-from acme.application.ports import FileStorage, UnitOfWork
-from acme.domain.errors import ConflictError, NotFoundError, TooLargeError
+from acme.application.ports import FileStorage, TaskQueue, UnitOfWork
+from acme.domain.errors import (
+    ConflictError,
+    InvalidStateError,
+    NotFoundError,
+    TooLargeError,
+    ValidationError,
+)
+from acme.domain.import_job import ImportStatus
 from tests.fakes import FakeClock
 
 UowFactory = Callable[[], UnitOfWork]
 LIMITS = uc.UploadLimits(max_size=1000, max_part=100)
+
+
+class RecordingQueue(TaskQueue):
+    def __init__(self) -> None:
+        self.enqueued: list[str] = []
+
+    def enqueue_import(self, job_id: str) -> None:
+        self.enqueued.append(job_id)
 
 
 def _read(storage: FileStorage, key: str) -> bytes:
@@ -92,3 +107,51 @@ def test_an_empty_file_is_complete_at_once(uow_factory: UowFactory, storage: Fil
     assert stored.complete
     assert stored.filename == "upload.csv"
     assert storage.size(up.storage_key) == 0
+
+
+def _complete(uow_factory: UowFactory, storage: FileStorage, name: str, data: bytes) -> str:
+    up = uc.create_upload(uow_factory, storage, FakeClock(), LIMITS, name, len(data))
+    uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 0, data)
+    return up.id
+
+
+def test_a_complete_upload_is_imported_once_from_where_it_is_stored(
+    uow_factory: UowFactory, storage: FileStorage
+) -> None:
+    queue = RecordingQueue()
+    data = b"sku,name\nA-1,Chair\n"
+    upload_id = _complete(uow_factory, storage, "cat.csv", data)
+    job = uc.import_upload(uow_factory, storage, queue, FakeClock(), upload_id)
+    assert (job.status, job.filename, job.bytes_total) == (
+        ImportStatus.QUEUED,
+        "cat.csv",
+        len(data),
+    )
+    assert job.storage_key == f"uploads/{upload_id}"
+    assert queue.enqueued == [job.id]
+    again = uc.import_upload(uow_factory, storage, queue, FakeClock(), upload_id)
+    assert again.id == job.id
+    assert queue.enqueued == [job.id]
+    with uow_factory() as uow:
+        stored = uow.imports.get(job.id)
+        upload = uow.uploads.get(upload_id)
+    assert stored is not None and stored.storage_key == f"uploads/{upload_id}"
+    assert upload is not None and upload.import_job_id == job.id
+    with pytest.raises(ConflictError, match="imported"):
+        uc.terminate_upload(uow_factory, storage, upload_id)
+
+
+def test_an_incomplete_or_non_csv_upload_is_not_imported(
+    uow_factory: UowFactory, storage: FileStorage
+) -> None:
+    queue = RecordingQueue()
+    up = uc.create_upload(uow_factory, storage, FakeClock(), LIMITS, "cat.csv", 50)
+    uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 0, b"sku,name\n")
+    with pytest.raises(InvalidStateError, match="9 of 50 bytes"):
+        uc.import_upload(uow_factory, storage, queue, FakeClock(), up.id)
+    png = _complete(uow_factory, storage, "photo.png", b"\x89PNG....")
+    with pytest.raises(ValidationError, match="not a CSV file"):
+        uc.import_upload(uow_factory, storage, queue, FakeClock(), png)
+    with pytest.raises(NotFoundError):
+        uc.import_upload(uow_factory, storage, queue, FakeClock(), "missing")
+    assert queue.enqueued == []

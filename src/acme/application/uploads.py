@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from acme.application.ports import Clock, FileStorage, UnitOfWork
-from acme.domain.errors import ConflictError, NotFoundError, TooLargeError
+from acme.application import import_jobs
+from acme.application.ports import Clock, FileStorage, TaskQueue, UnitOfWork
+from acme.domain.errors import ConflictError, InvalidStateError, NotFoundError, TooLargeError
+from acme.domain.import_job import ImportJob
 from acme.domain.upload import Upload
 
 UowFactory = Callable[[], UnitOfWork]
@@ -103,3 +105,31 @@ def terminate_upload(uow_factory: UowFactory, storage: FileStorage, upload_id: s
         uow.uploads.delete(upload_id)
         uow.commit()
     storage.delete(upload.storage_key)
+
+
+def import_upload(
+    uow_factory: UowFactory, storage: FileStorage, queue: TaskQueue, clock: Clock, upload_id: str
+) -> ImportJob:
+    """Queue the import of a complete upload (``import_jobs.submit_stored_import``); the job
+    reads the uploaded file where it is, nothing is copied. Asking again returns the same job,
+    so a page that retries the request never imports a file twice."""
+    with uow_factory() as uow:
+        upload = _get(uow, upload_id)
+        existing = uow.imports.get(upload.import_job_id) if upload.import_job_id else None
+    if existing is not None:
+        return existing
+    upload = get_upload(uow_factory, storage, upload_id)
+    if not upload.complete:
+        raise InvalidStateError(
+            f"the upload is not complete yet ({upload.offset:,} of {upload.length:,} bytes "
+            "received); send the rest first"
+        )
+    job = import_jobs.submit_stored_import(
+        uow_factory, storage, queue, clock, storage_key=upload.storage_key, filename=upload.filename
+    )
+    with uow_factory() as uow:
+        current = _get(uow, upload_id)
+        current.attach_import(job.id)
+        uow.uploads.update(current)
+        uow.commit()
+    return job

@@ -11,7 +11,9 @@ short and a dropped connection or a reload resumes from the last confirmed byte:
 - ``PATCH /api/uploads/{id}`` with ``Upload-Offset`` and
   ``Content-Type: application/offset+octet-stream`` appends one part: 204 with the new offset
   (409 if the offset is not the confirmed one);
-- ``DELETE /api/uploads/{id}`` terminates an upload that was not imported.
+- ``DELETE /api/uploads/{id}`` terminates an upload that was not imported;
+- ``POST /api/uploads/{id}/import`` (not tus: this app's addition) queues the import of the
+  complete upload: 202 with the ImportJob, the same as ``POST /api/imports`` returns.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from acme.application import uploads as use_cases
 from acme.domain.errors import TooLargeError
-from acme.entrypoints.api.deps import TheClock, TheContainer, TheStorage, Uow
+from acme.entrypoints.api.deps import TheClock, TheContainer, TheStorage, TheTaskQueue, Uow
 from acme.entrypoints.api.errors import TusError, UnsupportedVersionError, WrongContentTypeError
+from acme.entrypoints.api.schemas import ImportJobOut
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination"
@@ -184,3 +187,23 @@ def terminate(
     _check_version(tus_resumable)
     use_cases.terminate_upload(uow, storage, upload_id)
     return Response(status_code=204, headers=_tus_headers())
+
+
+@router.post(
+    "/{upload_id}/import",
+    response_model=ImportJobOut,
+    status_code=202,
+    summary="Import a complete upload",
+    responses={
+        404: {"description": "no such upload"},
+        409: {"description": "the upload is not complete"},
+        422: {"description": "empty file or not a CSV"},
+    },
+)
+def import_upload(
+    upload_id: str, uow: Uow, storage: TheStorage, queue: TheTaskQueue, clock: TheClock
+) -> ImportJobOut:
+    """The resumable path beside ``POST /api/imports``: after the tus upload is complete,
+    queue its import. Returns 202 with the queued ImportJob (asking again returns the same
+    job); follow it with ``GET /api/imports/{id}`` or ``/api/imports/{id}/events``."""
+    return ImportJobOut.of(use_cases.import_upload(uow, storage, queue, clock, upload_id))

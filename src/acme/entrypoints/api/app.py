@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from acme.entrypoints.api import health, imports, products, uploads
 from acme.entrypoints.api.errors import install_error_handlers
+from acme.entrypoints.api.timing import ServerTimingMiddleware
 from acme.entrypoints.container import Container
 from acme.entrypoints.web import pages_upload
 from acme.entrypoints.web.rendering import STATIC_DIR
@@ -40,6 +41,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         description="Import product catalogs from CSV, manage products, notify via webhooks.",
     )
     app.state.container = container
+    app.add_middleware(ServerTimingMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(products.router)

@@ -48,7 +48,7 @@ export function bytes(n) {
 }
 
 function duration(job) {
-  const start = Date.parse(job.created_at);
+  const start = Date.parse(job.started_at || job.created_at);
   const end = job.finished_at ? Date.parse(job.finished_at) : Date.now();
   if (Number.isNaN(start) || Number.isNaN(end)) return "–";
   const s = Math.max(0, (end - start) / 1000);
@@ -576,6 +576,7 @@ function wire() {
 
 async function init() {
   wire();
+  uploader.dataset.ready = "true"; // handlers are in place (tests wait for this)
   if (!tus || !tus.isSupported) {
     showFailure("This browser cannot upload files here", "Use a current version of Chrome, Firefox, Safari or Edge.");
     $("choose").disabled = true;

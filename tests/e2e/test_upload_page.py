@@ -84,6 +84,14 @@ def choose_and_start(page: Page, path: Path) -> None:
     page.click("#start")
 
 
+def wait_for_outcome(page: Page, expected: str, timeout: float = 120_000) -> None:
+    """Wait until the import ends; fail at once, with the page's reason, if it ends otherwise."""
+    stage = page.locator("#stage")
+    expect(stage).to_have_text(re.compile(r"^Import (complete|failed|cancelled)$"), timeout=timeout)
+    if (got := stage.inner_text()) != expected:
+        pytest.fail(f"{got}: {page.locator('#failure-reason').inner_text()}")
+
+
 def counts(page: Page) -> dict[str, int]:
     return {
         key: int(page.locator(f"#c-{key}").inner_text().replace(",", ""))
@@ -127,7 +135,7 @@ def test_a_broken_file_shows_its_reason_and_retry_runs_it_again(
     broken.write_text("name,description\nChair,oak\n")
     open_page(page, live_server)
     choose_and_start(page, broken)
-    expect(page.locator("#stage")).to_have_text("Import failed", timeout=60_000)
+    wait_for_outcome(page, "Import failed", 60_000)
     reason = page.locator("#failure-reason")
     expect(reason).to_contain_text("missing required column 'sku'")
     expect(page.locator("#failure")).to_be_visible()
@@ -139,12 +147,17 @@ def test_a_broken_file_shows_its_reason_and_retry_runs_it_again(
     job = retried.value.json()
     assert job["status"] == "queued"
     # The retried import ran again (same file, so the same reason) and the page followed it.
-    expect(page.locator("#stage")).to_have_text("Import failed", timeout=60_000)
-    expect(reason).to_contain_text("missing required column 'sku'")
-    final = live_server.api().get(f"/api/imports/{job['id']}").json()
+    api = live_server.api()
+    for _ in range(600):
+        final = api.get(f"/api/imports/{job['id']}").json()
+        if final["status"] not in ("queued", "running"):
+            break
+        page.wait_for_timeout(100)
     assert final["status"] == "failed"
-    row = page.locator(f"#history tr[data-job-id='{job['id']}']")
-    expect(row).to_contain_text("failed")
+    assert "missing required column 'sku'" in final["error"]
+    wait_for_outcome(page, "Import failed", 60_000)
+    expect(reason).to_have_text(final["error"])
+    expect(page.locator(f"#history tr[data-job-id='{job['id']}']")).to_contain_text("failed")
 
 
 def test_rejected_rows_are_shown_inline_with_a_link_to_errors_csv(
@@ -154,7 +167,7 @@ def test_rejected_rows_are_shown_inline_with_a_link_to_errors_csv(
     expected = expected_counts(path)
     open_page(page, live_server)
     choose_and_start(page, path)
-    expect(page.locator("#stage")).to_have_text("Import complete", timeout=60_000)
+    wait_for_outcome(page, "Import complete", 60_000)
     expect(page.locator("#rejected")).to_be_visible()
     rows = page.locator("#rejected-rows tr")
     expect(rows).to_have_count(10)
@@ -181,14 +194,10 @@ def test_500k_rows_imported_through_the_page_with_the_right_counts(
     save_screenshot(page, "upload-progress")
     values: set[str] = set()
     bar = page.get_by_role("progressbar")
-    while page.locator("#stage").inner_text() != "Import complete":
+    while page.locator("#stage").inner_text() not in ("Import complete", "Import failed"):
         values.add(bar.get_attribute("aria-valuenow") or "")
-        if page.locator("#stage").inner_text() == "Import failed":
-            pytest.fail(page.locator("#failure-reason").inner_text())
         page.wait_for_timeout(100)
-        if len(values) > 2000:
-            break
-    expect(page.locator("#stage")).to_have_text("Import complete", timeout=IMPORT_TIMEOUT)
+    wait_for_outcome(page, "Import complete", IMPORT_TIMEOUT)
     expect(bar).to_have_attribute("aria-valuenow", "100.0")
     assert len(values) >= 3  # the bar moved through the flow, not in one jump
     got = counts(page)
@@ -234,7 +243,7 @@ def test_a_dropped_part_is_resent_from_the_confirmed_offset(
     page.route(re.compile(r"/api/uploads/[^/]+$"), drop_third_patch)
     open_page(page, small_chunk_server)
     choose_and_start(page, path)
-    expect(page.locator("#stage")).to_have_text("Import complete", timeout=120_000)
+    wait_for_outcome(page, "Import complete", 120_000)
     # After the drop the client asked for the confirmed offset and went on from there.
     dropped_at = 2 * SMALL_CHUNK
     assert traffic.patch_offsets[:4] == [0, SMALL_CHUNK, dropped_at, dropped_at]
@@ -279,7 +288,7 @@ def test_a_reload_mid_upload_resumes_from_the_last_confirmed_byte(
     expect(page.locator("#resume-hint")).to_contain_text("reloaded.csv")
     before = len(traffic.methods)
     choose_and_start(page, path)
-    expect(page.locator("#stage")).to_have_text("Import complete", timeout=120_000)
+    wait_for_outcome(page, "Import complete", 120_000)
     after = traffic.methods[before:]
     assert after[0] == "HEAD"  # resumed the stored upload, did not create a new one
     assert "POST" not in after[: after.index("PATCH")]
@@ -306,7 +315,7 @@ def test_coming_back_shows_a_running_import_live_and_cancel_stops_it(
     expect(page.locator("#stage")).to_have_text(re.compile("Parsing|Merging|Queued"))
     expect(page.get_by_role("button", name="Cancel import")).to_be_visible()
     page.get_by_role("button", name="Cancel import").click()
-    expect(page.locator("#stage")).to_have_text("Import cancelled", timeout=60_000)
+    wait_for_outcome(page, "Import cancelled", 60_000)
     job = live_server.api().get("/api/imports?limit=1").json()[0]
     assert job["status"] == "cancelled"
 

@@ -319,6 +319,11 @@ function chooseFile(file) {
   const name = document.createElement("strong");
   name.textContent = file.name;
   p.replaceChildren("Chosen: ", name, ` (${bytes(file.size)})`);
+  if (!/\.(csv|txt)$/i.test(file.name)) {
+    p.append(" — not a .csv file; choose a CSV (UTF-8, header row first).");
+    $("start").disabled = true;
+    return;
+  }
   if (MAX_SIZE && file.size > MAX_SIZE) {
     p.append(` — larger than the ${bytes(MAX_SIZE)} accepted.`);
     $("start").disabled = true;

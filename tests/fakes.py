@@ -23,6 +23,7 @@ from acme.application.ports import (
     ProductPage,
     ProductRepository,
     RowError,
+    TaskQueue,
     UnitOfWork,
     UploadRepository,
 )
@@ -297,3 +298,49 @@ class FakeUnitOfWork(UnitOfWork):
 def fake_product(**overrides: object) -> Product:
     base = Product(sku="SKU-1", name="Widget", description="A widget")
     return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+class FakeFileStorage(FileStorage):
+    """FileStorage in a dict; ``write`` consumes the chunks lazily, like the real adapters."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def write(self, key: str, chunks: Iterable[bytes]) -> int:
+        data = bytearray()
+        for chunk in chunks:  # an exception mid-stream leaves nothing behind
+            data += chunk
+        self.objects[key] = bytes(data)
+        return len(data)
+
+    def append(self, key: str, offset: int, data: bytes) -> int:
+        current = self.objects.get(key, b"")
+        if len(current) != offset:
+            raise ConflictError(f"upload offset {offset} does not match stored size {len(current)}")
+        self.objects[key] = current + data
+        return len(self.objects[key])
+
+    def open(self, key: str) -> BinaryIO:
+        if key not in self.objects:
+            raise NotFoundError(f"file {key!r} not found")
+        return io.BytesIO(self.objects[key])
+
+    def size(self, key: str) -> int | None:
+        found = self.objects.get(key)
+        return None if found is None else len(found)
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+
+class FakeTaskQueue(TaskQueue):
+    """Records the job ids handed to it; ``fail_with`` makes enqueueing raise (broker down)."""
+
+    def __init__(self) -> None:
+        self.enqueued: list[str] = []
+        self.fail_with: Exception | None = None
+
+    def enqueue_import(self, job_id: str) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.enqueued.append(job_id)

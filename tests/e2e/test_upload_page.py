@@ -143,7 +143,7 @@ def test_a_broken_file_shows_its_reason_and_retry_runs_it_again(
     save_screenshot(page, "upload-failed")
     with page.expect_response(re.compile(r"/api/imports/[^/]+/retry$")) as retried:
         page.get_by_role("button", name="Retry").click()
-    assert retried.value.status == 200
+    assert retried.value.status == 202
     job = retried.value.json()
     assert job["status"] == "queued"
     # The retried import ran again (same file, so the same reason) and the page followed it.

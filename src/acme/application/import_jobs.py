@@ -25,6 +25,7 @@ ImportRunner = Callable[[str], object]
 
 CSV_EXTENSIONS = (".csv", ".txt")
 MAX_LIST = 200
+SNIFF_BYTES = 8192
 DEFAULT_STALE_AFTER = timedelta(seconds=120)
 DEFAULT_MAX_ATTEMPTS = 3
 
@@ -59,7 +60,7 @@ def _check_filename(filename: str) -> str:
 
 
 def _looks_binary(head: bytes) -> bool:
-    return b"\x00" in head[:8192] or head.startswith(_BINARY_MAGIC)
+    return b"\x00" in head[:SNIFF_BYTES] or head.startswith(_BINARY_MAGIC)
 
 
 class _NotCsv(Exception):
@@ -67,14 +68,14 @@ class _NotCsv(Exception):
 
 
 def _checked(chunks: Iterable[bytes], name: str) -> Iterator[bytes]:
-    """Pass chunks through, refusing a stream whose first bytes are not text."""
-    first = True
+    """Pass chunks through, refusing a stream whose first 8 KiB are not text."""
+    head = b""
     for chunk in chunks:
         if not chunk:
             continue
-        if first:
-            first = False
-            if _looks_binary(chunk):
+        if len(head) < SNIFF_BYTES:
+            head += chunk[: SNIFF_BYTES - len(head)]
+            if _looks_binary(head):
                 raise _NotCsv(name)
         yield chunk
 
@@ -157,7 +158,7 @@ def submit_stored_import(
     if size == 0:
         raise _empty(name)
     with storage.open(storage_key) as f:
-        if _looks_binary(f.read(8192)):
+        if _looks_binary(f.read(SNIFF_BYTES)):
             raise _not_csv(name)
     job = ImportJob(
         filename=name, storage_key=storage_key, bytes_total=size, created_at=clock.now()
@@ -301,6 +302,7 @@ def recover_stale_imports(
     stale_after: timedelta = DEFAULT_STALE_AFTER,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     resend_queued: bool = False,
+    queued_after: timedelta | None = None,
     skip: Collection[str] = (),
 ) -> RecoveryReport:
     """Find imports whose worker died and put them right.
@@ -309,9 +311,10 @@ def recover_stale_imports(
     to the task queue again) while it has had fewer than ``max_attempts`` attempts; after
     that it is failed with a message saying why. A running job whose cancellation was asked
     for is marked cancelled. With ``resend_queued`` (the in-process worker, whose queue lives
-    in memory and dies with its process) queued jobs not seen for ``stale_after`` (or at
-    once, with ``stale_after`` zero) are sent again; ids in ``skip`` are left alone."""
+    in memory and dies with its process) queued jobs untouched for ``queued_after`` (default
+    ``stale_after``) are sent again; ids in ``skip`` (this process's own) are left alone."""
     now = clock.now()
+    queued_after = stale_after if queued_after is None else queued_after
     report = RecoveryReport()
     with uow_factory() as uow:
         candidates = uow.imports.list_unfinished()
@@ -323,11 +326,11 @@ def recover_stale_imports(
             if job is None or job.finished:
                 continue
             beat = job.heartbeat_at or job.started_at or job.created_at
-            if now - beat < stale_after:
-                continue
             if job.status is ImportStatus.QUEUED:
-                if resend_queued:
+                if resend_queued and now - beat >= queued_after:
                     report.resent.append(job.id)
+                continue
+            if now - beat < stale_after:
                 continue
             if job.cancel_requested:
                 job.mark_cancelled(now)

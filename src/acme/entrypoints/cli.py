@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
 
 from acme.entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from acme.domain.import_job import ImportJob
+    from acme.entrypoints.container import Container
 
 app = typer.Typer(
     help="Acme Importer: import product CSVs, manage products and webhooks.",
@@ -36,6 +45,139 @@ def db_upgrade() -> None:
     settings = Settings()
     upgrade(settings.database_url)
     typer.echo("database is up to date")
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _file_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(size):
+            yield chunk
+
+
+def _summary(job: ImportJob) -> str:
+    rows = job.rows_total if job.rows_total is not None else job.rows_done
+    lines = [
+        f"import {job.id} {job.status.value}: {job.filename}",
+        f"  rows {rows:,}: created {job.created:,}, updated {job.updated:,}, "
+        f"unchanged {job.unchanged:,}, invalid {job.invalid:,}, "
+        f"duplicates in file {job.duplicates_in_file:,}",
+    ]
+    lines += [f"  warning: {w}" for w in job.warnings]
+    if job.error:
+        lines.append(f"  error: {job.error}")
+    if job.invalid:
+        lines.append(f"  rejected rows: GET /api/imports/{job.id}/errors.csv")
+    return "\n".join(lines)
+
+
+def _follow(container: Container, job_id: str) -> ImportJob:
+    """Poll the job and draw a progress bar (phase, percent, rows) until it finishes."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from acme.application import import_jobs
+
+    uow = container.uow
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>5.1f}%"),
+        TextColumn("{task.fields[rows]:>12} rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        bar = progress.add_task("queued", total=100.0, rows="0")
+        while True:
+            job = import_jobs.get_import(uow, job_id)
+            progress.update(
+                bar, completed=job.percent, description=job.phase.value, rows=f"{job.rows_done:,}"
+            )
+            if job.finished:
+                return job
+            time.sleep(0.25)
+
+
+@app.command("import")
+def import_csv(
+    path: Path = typer.Argument(..., help="The CSV file to import.", show_default=False),
+    wait: bool = typer.Option(
+        True, "--wait/--no-wait", help="Follow the import with a progress bar until it ends."
+    ),
+) -> None:
+    """Import a product CSV through the same use case as the UI and API.
+
+    With a broker (ACME_BROKER_URL) a Celery worker runs it; without one it runs here, in this
+    process. Exit code 0 on success, 1 on a failed or cancelled import, 2 on bad usage."""
+    from acme.adapters.tasks.inprocess import DeferredTaskQueue, InProcessTaskQueue
+    from acme.application import import_jobs
+    from acme.domain.errors import DomainError
+    from acme.entrypoints.container import Container
+
+    if not path.exists():
+        raise _fail(f"file '{path}' not found", 2)
+    if not path.is_file():
+        raise _fail(f"'{path}' is not a file", 2)
+    container = Container()
+    settings = container.settings()
+    in_process = not settings.broker_url
+    if in_process and not wait:
+        container.task_queue.override(DeferredTaskQueue())
+    try:
+        job = import_jobs.submit_import(
+            container.uow,
+            container.storage(),
+            container.task_queue(),
+            container.clock(),
+            filename=path.name,
+            chunks=_file_chunks(path),
+        )
+        if not wait:
+            where = (
+                "a running `acme serve` (no broker configured) will run it"
+                if in_process
+                else "a worker will run it"
+            )
+            typer.echo(f"import {job.id} {job.status.value}: {job.filename}; {where}")
+            raise typer.Exit(0 if job.status.value == "queued" else 1)
+        try:
+            job = _follow(container, job.id)
+        except KeyboardInterrupt:
+            import_jobs.cancel_import(container.uow, container.clock(), job.id)
+            typer.echo(f"import {job.id} cancelled", err=True)
+            raise typer.Exit(130) from None
+        queue = container.task_queue()
+        if isinstance(queue, InProcessTaskQueue):
+            queue.wait_idle(timeout=5)
+    except DomainError as exc:
+        raise _fail(exc.message, 2) from None
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # no traceback for the user: one line, then exit 1
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise _fail(f"{type(exc).__name__}: {first}", 1) from None
+    typer.echo(_summary(job))
+    raise typer.Exit(0 if job.status.value == "completed" else 1)
+
+
+@app.command()
+def worker(
+    concurrency: int = typer.Option(2, help="Imports run at once by this worker (threads)."),
+    loglevel: str = typer.Option("INFO", help="Log level."),
+) -> None:
+    """Run a Celery worker that executes imports (needs ACME_BROKER_URL)."""
+    from acme.entrypoints.container import Container
+    from acme.entrypoints.worker import run_worker
+
+    container = Container()
+    if not container.settings().broker_url:
+        raise _fail("ACME_BROKER_URL is empty; set it to a Redis URL to run a worker", 2)
+    run_worker(container, concurrency=concurrency, loglevel=loglevel)
 
 
 def main() -> None:

@@ -57,6 +57,11 @@ def build_import_executor(
     )
 
 
+# A queued job another process (a CLI with --no-wait) left in the database is taken by the
+# in-process worker after this long; its own jobs are skipped, so it never runs one twice.
+QUEUED_RESEND_AFTER = timedelta(seconds=5)
+
+
 def build_recovery(
     uow_factory: Callable[[], UnitOfWork],
     clock: Clock,
@@ -72,6 +77,7 @@ def build_recovery(
             stale_after=timedelta(seconds=stale_after),
             max_attempts=max_attempts,
             resend_queued=resend_queued,
+            queued_after=QUEUED_RESEND_AFTER,
             skip=skip,
         )
 
@@ -94,7 +100,10 @@ def build_task_queue(
     from acme.adapters.tasks.inprocess import InProcessTaskQueue
 
     return InProcessTaskQueue(
-        executor, workers=workers, recover=recover, recover_every=max(1.0, stale_after / 2)
+        executor,
+        workers=workers,
+        recover=recover,
+        recover_every=min(max(1.0, stale_after / 2), 10.0),
     )
 
 

@@ -100,3 +100,11 @@ class InProcessTaskQueue(TaskQueue):
 
     def stop_recovery(self) -> None:
         self._stop.set()
+
+
+class DeferredTaskQueue(TaskQueue):
+    """Leaves the job queued in the database and runs nothing: the in-process worker of a
+    running ``acme serve`` (no broker) picks queued jobs up through its recovery loop."""
+
+    def enqueue_import(self, job_id: str) -> None:
+        log.info("import %s left queued for the in-process worker of `acme serve`", job_id)

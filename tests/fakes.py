@@ -131,36 +131,6 @@ class FakeUploadRepository(UploadRepository):
         return self.rows.pop(upload_id, None) is not None
 
 
-class FakeFileStorage(FileStorage):
-    """Objects in a dict of bytearrays."""
-
-    def __init__(self) -> None:
-        self.objects: dict[str, bytearray] = {}
-
-    def write(self, key: str, chunks: Iterable[bytes]) -> int:
-        self.objects[key] = bytearray(b"".join(chunks))
-        return len(self.objects[key])
-
-    def append(self, key: str, offset: int, data: bytes) -> int:
-        current = self.objects.setdefault(key, bytearray())
-        if len(current) != offset:
-            raise ConflictError(f"upload offset {offset} does not match stored size {len(current)}")
-        current.extend(data)
-        return len(current)
-
-    def open(self, key: str) -> BinaryIO:
-        if key not in self.objects:
-            raise NotFoundError(f"file {key!r} not found")
-        return io.BytesIO(bytes(self.objects[key]))
-
-    def size(self, key: str) -> int | None:
-        found = self.objects.get(key)
-        return None if found is None else len(found)
-
-    def delete(self, key: str) -> None:
-        self.objects.pop(key, None)
-
-
 class FakeImportJobRepository(ImportJobRepository):
     def __init__(self) -> None:
         self.jobs: dict[str, ImportJob] = {}

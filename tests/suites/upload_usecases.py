@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from acme.application import uploads as uc
-from acme.application.ports import FileStorage, TaskQueue, UnitOfWork
+from acme.application.ports import FileStorage, UnitOfWork
 from acme.domain.errors import (
     ConflictError,
     InvalidStateError,
@@ -18,18 +18,10 @@ from acme.domain.errors import (
     ValidationError,
 )
 from acme.domain.import_job import ImportStatus
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, FakeTaskQueue
 
 UowFactory = Callable[[], UnitOfWork]
 LIMITS = uc.UploadLimits(max_size=1000, max_part=100)
-
-
-class RecordingQueue(TaskQueue):
-    def __init__(self) -> None:
-        self.enqueued: list[str] = []
-
-    def enqueue_import(self, job_id: str) -> None:
-        self.enqueued.append(job_id)
 
 
 def _read(storage: FileStorage, key: str) -> bytes:
@@ -118,7 +110,7 @@ def _complete(uow_factory: UowFactory, storage: FileStorage, name: str, data: by
 def test_a_complete_upload_is_imported_once_from_where_it_is_stored(
     uow_factory: UowFactory, storage: FileStorage
 ) -> None:
-    queue = RecordingQueue()
+    queue = FakeTaskQueue()
     data = b"sku,name\nA-1,Chair\n"
     upload_id = _complete(uow_factory, storage, "cat.csv", data)
     job = uc.import_upload(uow_factory, storage, queue, FakeClock(), upload_id)
@@ -144,7 +136,7 @@ def test_a_complete_upload_is_imported_once_from_where_it_is_stored(
 def test_an_incomplete_or_non_csv_upload_is_not_imported(
     uow_factory: UowFactory, storage: FileStorage
 ) -> None:
-    queue = RecordingQueue()
+    queue = FakeTaskQueue()
     up = uc.create_upload(uow_factory, storage, FakeClock(), LIMITS, "cat.csv", 50)
     uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 0, b"sku,name\n")
     with pytest.raises(InvalidStateError, match="9 of 50 bytes"):

@@ -5,29 +5,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from acme.domain.csv_rules import ImportRow, RowError
 from acme.domain.import_job import ImportJob
 
-
-@dataclass(frozen=True)
-class ImportRow:
-    """One valid CSV record, ready to merge. ``line`` is the physical line it starts on."""
-
-    line: int
-    sku: str
-    key: str
-    name: str
-    description: str | None
-    active: bool | None
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A rejected record, reported in errors.csv as ``line,sku,column,reason``."""
-
-    line: int
-    sku: str
-    column: str
-    reason: str
+__all__ = [
+    "ImportJobRepository",
+    "ImportRow",
+    "MergeCounts",
+    "ProductBulkWriter",
+    "RowError",
+    "TaskQueue",
+]
 
 
 @dataclass(frozen=True)

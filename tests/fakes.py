@@ -206,34 +206,6 @@ class FakeBulkWriter(ProductBulkWriter):
         return MergeCounts(created=created, updated=updated, unchanged=unchanged)
 
 
-class FakeFileStorage(FileStorage):
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def write(self, key: str, chunks: Iterable[bytes]) -> int:
-        self.objects[key] = b"".join(chunks)
-        return len(self.objects[key])
-
-    def append(self, key: str, offset: int, data: bytes) -> int:
-        current = self.objects.get(key, b"")
-        if len(current) != offset:
-            raise ConflictError(f"upload offset {offset} does not match stored size {len(current)}")
-        self.objects[key] = current + data
-        return len(self.objects[key])
-
-    def open(self, key: str) -> BinaryIO:
-        if key not in self.objects:
-            raise NotFoundError(f"file {key!r} not found")
-        return io.BytesIO(self.objects[key])
-
-    def size(self, key: str) -> int | None:
-        found = self.objects.get(key)
-        return None if found is None else len(found)
-
-    def delete(self, key: str) -> None:
-        self.objects.pop(key, None)
-
-
 class FakeStore:
     """The 'database' behind FakeUnitOfWork: what has been committed."""
 

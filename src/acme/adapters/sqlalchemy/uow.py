@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
+from acme.adapters.sqlalchemy.bulk_sqlite import SqliteBulkWriter
 from acme.adapters.sqlalchemy.imports import SqlImportJobRepository
 from acme.adapters.sqlalchemy.outbox import OutboxEventPublisher
 from acme.adapters.sqlalchemy.products import SqlProductRepository
 from acme.adapters.sqlalchemy.uploads import SqlUploadRepository
-from acme.application.ports import UnitOfWork
+from acme.application.ports import ProductBulkWriter, UnitOfWork
 
 
 class SqlUnitOfWork(UnitOfWork):
-    def __init__(self, engine: Engine, after_commit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        after_commit: Callable[[], None] | None = None,
+        bulk_options: Mapping[str, Any] | None = None,
+    ) -> None:
         self._engine = engine
         self._after_commit = after_commit
+        self._bulk_options = dict(bulk_options or {})
         self._conn: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -28,6 +35,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.events = OutboxEventPublisher(self._conn)
         self.uploads = SqlUploadRepository(self._conn)
         self.imports = SqlImportJobRepository(self._conn)
+        self.bulk = self._bulk_writer(self._conn)
         return self
 
     def __exit__(
@@ -42,6 +50,13 @@ class SqlUnitOfWork(UnitOfWork):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+    def _bulk_writer(self, conn: Connection) -> ProductBulkWriter:
+        if self._engine.dialect.name == "postgresql":
+            from acme.adapters.sqlalchemy.bulk_postgres import PostgresBulkWriter
+
+            return PostgresBulkWriter(conn, self._engine, **self._bulk_options)
+        return SqliteBulkWriter(conn)
 
     @property
     def connection(self) -> Connection:

@@ -1,0 +1,108 @@
+"""The shared run_import suite on PostgreSQL with the 'swap' merge strategy forced (a new
+table built and indexed in bulk, renamed in at commit), plus PostgreSQL-only checks: the
+swapped table keeps every index and id, and concurrent imports with overlapping SKUs finish."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
+from acme.adapters.storage.local import LocalFileStorage
+from acme.application.csv_import import run_import
+from acme.domain.import_job import ImportStatus
+from tests.databases import empty_tables
+from tests.fakes import FakeClock
+from tests.suites.csv_import import *  # noqa: F403
+from tests.suites.csv_import import catalog, do_import, submit
+
+
+@pytest.fixture(params=["swap", "in_place"])
+def strategy(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(postgres_url: str) -> Iterator[str]:
+    empty_tables(postgres_url)
+    yield postgres_url
+    empty_tables(postgres_url)
+
+
+@pytest.fixture
+def uow_factory(engine: Engine, strategy: str) -> Callable[[], SqlUnitOfWork]:
+    return lambda: SqlUnitOfWork(engine, bulk_options={"force_strategy": strategy})
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalFileStorage:
+    return LocalFileStorage(tmp_path / "uploads")
+
+
+def _schema(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'products'")
+        )
+        return sorted((r[0], r[1]) for r in rows)
+
+
+def test_swap_keeps_every_index_ids_and_the_sequence(
+    engine: Engine, uow_factory: Callable[[], SqlUnitOfWork], storage: LocalFileStorage
+) -> None:
+    clock = FakeClock()
+    before = _schema(engine)
+    first = do_import(uow_factory, storage, clock, b"sku,name\na,A\nb,B\n")
+    with engine.connect() as conn:
+        ids = {r[0]: r[1] for r in conn.execute(text("SELECT sku_key, id FROM products"))}
+    second = do_import(uow_factory, storage, clock, b"sku,name,active\nB,Bee,no\nc,C,yes\n")
+    assert first.status is second.status is ImportStatus.COMPLETED
+    assert _schema(engine) == before
+    with engine.connect() as conn:
+        after = {r[0]: r[1] for r in conn.execute(text("SELECT sku_key, id FROM products"))}
+        constraints = set(
+            conn.execute(
+                text("SELECT conname FROM pg_constraint WHERE conrelid = 'products'::regclass")
+            ).scalars()
+        )
+    assert after["a"] == ids["a"] and after["b"] == ids["b"]
+    assert after["c"] > max(ids.values())
+    assert "products_pkey" in constraints
+    assert catalog(uow_factory)["b"] == ("B", "Bee", "", False)
+
+
+def test_concurrent_imports_with_overlapping_skus_both_finish(
+    uow_factory: Callable[[], SqlUnitOfWork], storage: LocalFileStorage
+) -> None:
+    clock = FakeClock()
+    files = [
+        b"sku,name\n" + b"".join(b"S-%d,first %d\n" % (i, i) for i in range(0, 3000)),
+        b"sku,name\n" + b"".join(b"s-%d,second %d\n" % (i, i) for i in range(3000, 0, -1)),
+    ]
+    job_ids = [submit(uow_factory, storage, clock, data) for data in files]
+    results: dict[str, ImportStatus] = {}
+
+    def work(job_id: str) -> None:
+        job = run_import(job_id, uow_factory=uow_factory, storage=storage, clock=FakeClock())
+        results[job_id] = job.status
+
+    threads = [threading.Thread(target=work, args=(j,)) for j in job_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert results == dict.fromkeys(job_ids, ImportStatus.COMPLETED)
+    products = catalog_all(uow_factory)
+    assert len(products) == 3001  # S-0 .. S-3000, one product per case-insensitive SKU
+    winners = {name.split()[0] for name in products.values()}
+    assert winners <= {"first", "second"}
+
+
+def catalog_all(uow_factory: Callable[[], SqlUnitOfWork]) -> dict[str, str]:
+    with uow_factory() as uow:
+        conn = uow.connection
+        return {r[0]: r[1] for r in conn.execute(text("SELECT sku_key, name FROM products"))}

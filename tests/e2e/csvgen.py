@@ -64,17 +64,24 @@ class Expected:
     invalid: int
     unique: int
     duplicates_in_file: int
+    invalid_lines: tuple[int, ...]
+    """The physical line each rejected record starts on (the header is line 1)."""
 
 
 def expected_counts(path: Path) -> Expected:
     rows = invalid = valid = 0
     keys: set[str] = set()
+    lines: list[int] = []
     with path.open(newline="", encoding="utf-8") as f:
-        for record in csv.DictReader(f):
+        reader = csv.DictReader(f)
+        ended = 1  # the header's last line
+        for record in reader:
+            starts, ended = ended + 1, reader.line_num
             rows += 1
             if not (record["sku"] or "").strip() or not (record["name"] or "").strip():
                 invalid += 1
+                lines.append(starts)
                 continue
             valid += 1
             keys.add(sku_key(record["sku"]))
-    return Expected(rows, invalid, len(keys), valid - len(keys))
+    return Expected(rows, invalid, len(keys), valid - len(keys), tuple(lines))

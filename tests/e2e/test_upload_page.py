@@ -142,7 +142,7 @@ def test_a_broken_file_shows_its_reason_and_retry_runs_it_again(
     expect(page.get_by_role("alert")).to_contain_text("The import failed")
     save_screenshot(page, "upload-failed")
     with page.expect_response(re.compile(r"/api/imports/[^/]+/retry$")) as retried:
-        page.get_by_role("button", name="Retry").click()
+        page.get_by_role("button", name="Retry", exact=True).click()
     assert retried.value.status == 202
     job = retried.value.json()
     assert job["status"] == "queued"
@@ -172,9 +172,9 @@ def test_rejected_rows_are_shown_inline_with_a_link_to_errors_csv(
     rows = page.locator("#rejected-rows tr")
     expect(rows).to_have_count(10)
     assert counts(page)["invalid"] == expected.invalid == 12
-    first = rows.first.locator("td").all_inner_texts()
-    assert first[0] == "6"  # header is line 1; the 5th data record
-    assert first[2] == "name"
+    shown = [r.locator("td").all_inner_texts() for r in rows.all()]
+    assert [int(r[0]) for r in shown] == list(expected.invalid_lines[:10])
+    assert {r[2] for r in shown} == {"name"}
     href = page.locator("#errors-link").get_attribute("href")
     assert href is not None and href.endswith("/errors.csv")
     body = live_server.api().get(href).text
@@ -313,8 +313,8 @@ def test_coming_back_shows_a_running_import_live_and_cancel_stops_it(
     page.goto(live_server.url + "/products")
     open_page(page, live_server)
     expect(page.locator("#stage")).to_have_text(re.compile("Parsing|Merging|Queued"))
-    expect(page.get_by_role("button", name="Cancel import")).to_be_visible()
-    page.get_by_role("button", name="Cancel import").click()
+    expect(page.get_by_role("button", name="Cancel import", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Cancel import", exact=True).click()
     wait_for_outcome(page, "Import cancelled", 60_000)
     job = live_server.api().get("/api/imports?limit=1").json()[0]
     assert job["status"] == "cancelled"

@@ -459,9 +459,14 @@ function historyRow(job) {
   if (job.error) statusCell.title = job.error;
   const actions = cell("Actions");
   if (RUNNING.has(job.status)) {
-    actions.append(button("Watch", () => follow(job)), " ", button("Cancel", () => cancelJob(job.id), "btn-danger"));
+    const name = job.filename || job.id;
+    actions.append(
+      button("Watch", () => follow(job), "", `Watch the import of ${name}`),
+      " ",
+      button("Cancel", () => cancelJob(job.id), "btn-danger", `Cancel the import of ${name}`),
+    );
   } else if (job.status === "failed") {
-    actions.append(button("Retry", () => retryJob(job.id)));
+    actions.append(button("Retry", () => retryJob(job.id), "", `Retry the import of ${job.filename || job.id}`));
   }
   if (job.invalid > 0 || job.status === "failed") {
     const a = document.createElement("a");
@@ -485,8 +490,9 @@ function historyRow(job) {
   return tr;
 }
 
-function button(label, onClick, extra = "") {
+function button(label, onClick, extra = "", ariaLabel = "") {
   const b = document.createElement("button");
+  if (ariaLabel) b.setAttribute("aria-label", ariaLabel);
   b.type = "button";
   b.className = `btn ${extra}`.trim();
   b.textContent = label;

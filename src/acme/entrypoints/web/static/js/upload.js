@@ -595,7 +595,7 @@ async function init() {
   }
   showResumeHint();
   const jobs = await loadHistory();
-  const running = jobs.find((j) => RUNNING.has(j.status));
+  const running = jobs.find((j) => j.status === "running") || jobs.find((j) => RUNNING.has(j.status));
   if (running) follow(running); // coming back to the page shows the running import live
 }
 

@@ -36,16 +36,19 @@ WORDS = [
 ]
 
 
-def generate(path: Path, rows: int, *, seed: int = 7, invalid_every: int = 0) -> Path:
-    """``rows`` data rows: SKUs that sometimes repeat (in another casing), descriptions with
-    commas, quotes and newlines, and, with ``invalid_every``, a row missing its name."""
+def generate(
+    path: Path, rows: int, *, seed: int = 7, invalid_every: int = 0, prefix: str = ""
+) -> Path:
+    """``rows`` data rows whose SKUs start with ``prefix`` (so files can be told apart) and
+    sometimes repeat (in another casing), descriptions with commas, quotes and newlines, and,
+    with ``invalid_every``, a row missing its name."""
     rnd = random.Random(seed)
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\r\n")
         w.writerow(["sku", "name", "description"])
         for i in range(rows):
             n = i if rnd.random() > 0.06 else rnd.randrange(max(i, 1))
-            sku = f"{rnd.choice(WORDS)}-{n}"
+            sku = f"{prefix}{rnd.choice(WORDS)}-{n}"
             if rnd.random() < 0.01:
                 sku = sku.upper()
             name = f"{rnd.choice(WORDS).title()} {rnd.choice(WORDS)}"

@@ -163,7 +163,7 @@ def test_a_broken_file_shows_its_reason_and_retry_runs_it_again(
 def test_rejected_rows_are_shown_inline_with_a_link_to_errors_csv(
     live_server: LiveServer, page: Page, tmp_path: Path
 ) -> None:
-    path = generate(tmp_path / "some-invalid.csv", 60, seed=3, invalid_every=5)
+    path = generate(tmp_path / "some-invalid.csv", 60, seed=3, invalid_every=5, prefix="inv-")
     expected = expected_counts(path)
     open_page(page, live_server)
     choose_and_start(page, path)
@@ -184,7 +184,7 @@ def test_rejected_rows_are_shown_inline_with_a_link_to_errors_csv(
 def test_500k_rows_imported_through_the_page_with_the_right_counts(
     live_server: LiveServer, page: Page, tmp_path: Path
 ) -> None:
-    path = generate(tmp_path / "catalog-500k.csv", 500_000, seed=11)
+    path = generate(tmp_path / "catalog-500k.csv", 500_000, seed=11, prefix="big-")
     expected = expected_counts(path)
     traffic = TusTraffic()
     traffic.watch(page)
@@ -305,7 +305,7 @@ def test_coming_back_shows_a_running_import_live_and_cancel_stops_it(
     live_server: LiveServer, page: Page, tmp_path: Path
 ) -> None:
     """One worker: a big import runs while a small one waits queued behind it."""
-    big = generate(tmp_path / "big-running.csv", 500_000, seed=13)
+    big = generate(tmp_path / "big-running.csv", 500_000, seed=13, prefix="cancel-")
     small = generate(tmp_path / "small-queued.csv", 10, seed=1)
     api = live_server.api()
     before = api.get("/api/products?page_size=1").json()["total"]
@@ -316,15 +316,15 @@ def test_coming_back_shows_a_running_import_live_and_cancel_stops_it(
     assert queued["status"] == "queued"
     open_page(page, live_server)
     stage = page.locator("#stage")
-    expect(stage).to_have_text(re.compile("Parsing and validating|Merging|Queued"))
-    # Leave and come back: the running import is shown live again, and it moves.
+    bar = page.get_by_role("progressbar")
+    expect(stage).to_have_text(re.compile("Parsing and validating|Merging"), timeout=60_000)
+    seen = float(bar.get_attribute("aria-valuenow") or 0)
+    # Leave and come back: the running import is shown live again, further on.
     page.goto(live_server.url + "/products")
     open_page(page, live_server)
     expect(stage).to_have_text(re.compile("Parsing and validating|Merging"), timeout=60_000)
-    bar = page.get_by_role("progressbar")
-    first = float(bar.get_attribute("aria-valuenow") or 0)
     page.wait_for_function(
-        f"() => Number(document.getElementById('bar').getAttribute('aria-valuenow')) > {first}",
+        f"() => Number(document.getElementById('bar').getAttribute('aria-valuenow')) > {seen}",
         timeout=60_000,
     )
     # Cancel the queued one from the history, then the running one from the progress card.

@@ -190,7 +190,10 @@ def test_500k_rows_imported_through_the_page_with_the_right_counts(
     traffic.watch(page)
     open_page(page, live_server)
     choose_and_start(page, path)
-    expect(page.locator("#stage")).to_have_text(re.compile("Uploading|Parsing|Merging|Queued"))
+    expect(page.locator("#stage")).to_have_text(
+        re.compile("Parsing and validating|Merging"), timeout=IMPORT_TIMEOUT
+    )
+    expect(page.locator("#c-rows")).not_to_have_text(re.compile(r"^[–0]$"))
     save_screenshot(page, "upload-progress")
     values: set[str] = set()
     bar = page.get_by_role("progressbar")

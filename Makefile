@@ -4,6 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
+# `make run PORT=8001` (or PORT in the environment); `make run HOST=0.0.0.0` for every interface
+HOST := 127.0.0.1
+PORT ?= 8000
 export ACME_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 .PHONY: run test install install-dev lint typecheck contracts unit integration e2e bench browser clean
@@ -25,7 +28,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/acme db upgrade
-	$(BIN)/acme serve --host 127.0.0.1 --port 8000
+	$(BIN)/acme serve --host $(HOST) --port $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench

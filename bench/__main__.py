@@ -13,6 +13,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     parser.add_argument("--rows", type=int, default=500_000, help="catalog size to measure at")
+    parser.add_argument("--requests", type=int, default=50, help="timed requests per case")
     args = parser.parse_args()
     here = Path(__file__).parent
     found = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
 from acme.application.ports import (
+    LIST_COUNT_CAP,
     Clock,
     EventPublisher,
     FileStorage,
@@ -45,9 +46,10 @@ class FakeClock(Clock):
 
 
 class FakeProductRepository(ProductRepository):
-    def __init__(self) -> None:
+    def __init__(self, count_cap: int = LIST_COUNT_CAP) -> None:
         self.rows: dict[int, Product] = {}
         self._next_id = 1
+        self.count_cap = count_cap
 
     def _check_key(self, product: Product) -> None:
         for other in self.rows.values():
@@ -88,7 +90,13 @@ class FakeProductRepository(ProductRepository):
     def count(self) -> int:
         return len(self.rows)
 
-    def list(self, filters: ProductFilter, page: int, page_size: int) -> ProductPage:
+    def stream(self, batch_size: int = 1_000) -> Iterator[Product]:
+        for _, product in sorted(self.rows.items()):
+            yield copy.deepcopy(product)
+
+    def list(
+        self, filters: ProductFilter, page: int, page_size: int, *, exact_total: bool = False
+    ) -> ProductPage:
         def keep(p: Product) -> bool:
             return (
                 (not filters.sku or sku_filter_key(filters.sku) in p.key)
@@ -101,7 +109,13 @@ class FakeProductRepository(ProductRepository):
 
         matches = [copy.deepcopy(p) for _, p in sorted(self.rows.items()) if keep(p)]
         start = (page - 1) * page_size
-        return ProductPage(matches[start : start + page_size], page, page_size, len(matches))
+        items = matches[start : start + page_size]
+        # Counted like the SQL adapter: the page's end plus at most count_cap matches after it.
+        counted = start + len(items) if items else 0
+        more = len(matches) - counted
+        if more > self.count_cap and not exact_total:
+            return ProductPage(items, page, page_size, counted + self.count_cap, total_capped=True)
+        return ProductPage(items, page, page_size, len(matches))
 
 
 class FakeEventPublisher(EventPublisher):
@@ -206,6 +220,34 @@ class FakeBulkWriter(ProductBulkWriter):
         return MergeCounts(created=created, updated=updated, unchanged=unchanged)
 
 
+class FakeFileStorage(FileStorage):
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def write(self, key: str, chunks: Iterable[bytes]) -> int:
+        self.objects[key] = b"".join(chunks)
+        return len(self.objects[key])
+
+    def append(self, key: str, offset: int, data: bytes) -> int:
+        current = self.objects.get(key, b"")
+        if len(current) != offset:
+            raise ConflictError(f"upload offset {offset} does not match stored size {len(current)}")
+        self.objects[key] = current + data
+        return len(self.objects[key])
+
+    def open(self, key: str) -> BinaryIO:
+        if key not in self.objects:
+            raise NotFoundError(f"file {key!r} not found")
+        return io.BytesIO(self.objects[key])
+
+    def size(self, key: str) -> int | None:
+        found = self.objects.get(key)
+        return None if found is None else len(found)
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+
 class FakeStore:
     """The 'database' behind FakeUnitOfWork: what has been committed."""
 
@@ -268,39 +310,6 @@ class FakeUnitOfWork(UnitOfWork):
 def fake_product(**overrides: object) -> Product:
     base = Product(sku="SKU-1", name="Widget", description="A widget")
     return replace(base, **overrides)  # type: ignore[arg-type]
-
-
-class FakeFileStorage(FileStorage):
-    """FileStorage in a dict; ``write`` consumes the chunks lazily, like the real adapters."""
-
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def write(self, key: str, chunks: Iterable[bytes]) -> int:
-        data = bytearray()
-        for chunk in chunks:  # an exception mid-stream leaves nothing behind
-            data += chunk
-        self.objects[key] = bytes(data)
-        return len(data)
-
-    def append(self, key: str, offset: int, data: bytes) -> int:
-        current = self.objects.get(key, b"")
-        if len(current) != offset:
-            raise ConflictError(f"upload offset {offset} does not match stored size {len(current)}")
-        self.objects[key] = current + data
-        return len(self.objects[key])
-
-    def open(self, key: str) -> BinaryIO:
-        if key not in self.objects:
-            raise NotFoundError(f"file {key!r} not found")
-        return io.BytesIO(self.objects[key])
-
-    def size(self, key: str) -> int | None:
-        found = self.objects.get(key)
-        return None if found is None else len(found)
-
-    def delete(self, key: str) -> None:
-        self.objects.pop(key, None)
 
 
 class FakeTaskQueue(TaskQueue):

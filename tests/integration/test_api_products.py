@@ -129,3 +129,15 @@ def test_openapi_documents_the_products_api(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert {"/api/products", "/api/products/{product_id}"} <= set(spec["paths"])
     assert client.get("/docs").status_code == 200
+
+
+def test_count_exact_and_capped_are_both_offered(client: TestClient) -> None:
+    for i in range(3):
+        create(client, f"sku-{i}")
+    capped = client.get("/api/products", params={"page_size": 1}).json()
+    exact = client.get("/api/products", params={"page_size": 1, "count": "exact"}).json()
+    assert (capped["total"], capped["total_capped"]) == (3, False)  # far below the cap
+    assert (exact["total"], exact["total_capped"]) == (3, False)
+    r = client.get("/api/products", params={"count": "roughly"})
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("count: ")

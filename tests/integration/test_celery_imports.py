@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,7 +23,13 @@ from acme.adapters.sqlalchemy.tables import products
 from tests.apps import make_app
 from tests.databases import empty_tables, postgres_database
 from tests.integration.csv_files import Expected, write_catalog
-from tests.integration.worker_process import REDIS_URL, WorkerProcess, forget_queue, worker_process
+from tests.integration.worker_process import (
+    ACME,
+    REDIS_URL,
+    WorkerProcess,
+    forget_queue,
+    worker_process,
+)
 
 STALE_AFTER = "6"  # seconds without a heartbeat before a running job counts as orphaned
 
@@ -182,7 +189,7 @@ def test_a_failed_import_can_be_retried_once_its_file_is_fixed(
     job = _upload(client, broken)
     failed = _wait(client, job["id"], {"completed", "failed"})
     assert failed["status"] == "failed"
-    assert failed["error"] and "line" in failed["error"]
+    assert failed["error"] == "Line 2: a quoted field is never closed"
     assert _product_count(setup.database_url) == 0
 
     fixed = tmp_path / "fixed.csv"
@@ -251,3 +258,28 @@ def test_an_unreachable_broker_fails_the_job_with_a_message_instead_of_losing_it
         app.state.container.engine().dispose()
     assert job["status"] == "failed"
     assert "check that the broker is running, then retry" in job["error"]
+
+
+def test_cli_import_through_the_worker_exits_0_then_1_for_a_broken_file(
+    setup: Setup, worker: WorkerProcess, tmp_path: Path
+) -> None:
+    empty_tables(setup.database_url)
+    path = tmp_path / "cli.csv"
+    expected = write_catalog(path, 3_000, invalid_every=1_000)
+    ok = subprocess.run(
+        [ACME, "import", str(path)], env=setup.env, capture_output=True, text=True, timeout=300
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "completed: cli.csv" in ok.stdout
+    assert f"created {expected.unique:,}" in ok.stdout
+    assert _product_count(setup.database_url) == expected.unique
+
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"name,description\nChair,oak\n")  # no sku column
+    bad = subprocess.run(
+        [ACME, "import", str(broken)], env=setup.env, capture_output=True, text=True, timeout=300
+    )
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "failed: broken.csv" in bad.stdout
+    assert "sku" in bad.stdout
+    assert "Traceback" not in bad.stdout + bad.stderr

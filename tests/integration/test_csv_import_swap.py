@@ -106,3 +106,27 @@ def catalog_all(uow_factory: Callable[[], SqlUnitOfWork]) -> dict[str, str]:
     with uow_factory() as uow:
         conn = uow.connection
         return {r[0]: r[1] for r in conn.execute(text("SELECT sku_key, name FROM products"))}
+
+
+def test_staging_tables_of_a_dead_import_are_dropped_and_live_ones_kept(
+    engine: Engine, uow_factory: Callable[[], SqlUnitOfWork], storage: LocalFileStorage
+) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("CREATE UNLOGGED TABLE acme_stage_dead00 (line bigint)"))
+        conn.execute(text("CREATE UNLOGGED TABLE acme_stage_alive0 (line bigint)"))
+        conn.commit()
+    with engine.connect() as holder:  # a live import's session holds its advisory lock
+        holder.execute(text("SELECT pg_advisory_lock(hashtext('alive0'))"))
+        job = do_import(uow_factory, storage, FakeClock(), b"sku,name\na,A\n")
+        with engine.connect() as conn:
+            left = set(
+                conn.execute(
+                    text("SELECT relname FROM pg_class WHERE relname LIKE 'acme_stage_%'")
+                ).scalars()
+            )
+        holder.execute(text("SELECT pg_advisory_unlock_all()"))
+    assert job.status is ImportStatus.COMPLETED
+    assert left == {"acme_stage_alive0"}
+    with engine.connect() as conn:
+        conn.execute(text("DROP TABLE acme_stage_alive0"))
+        conn.commit()

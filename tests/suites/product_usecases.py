@@ -139,6 +139,7 @@ def catalog(uow_factory: UowFactory, clock: FakeClock) -> None:
         ("red-table-2", "Red Table", "Sturdy table, 100% oak_wood", True),
         ("BLUE-chair-3", "Blue Chair", "A plain chair", False),
         ("green-lamp-4", "Lamp", "Bright; made of steel", True),
+        ("ÉTÉ-5", "Élan Ωmega Stool", "Crème brûlée coloured", True),
     ]
     for sku, name, desc, active in rows:
         uc.create_product(uow_factory, clock, uc.NewProduct(sku, name, desc, active))
@@ -148,7 +149,13 @@ def catalog(uow_factory: UowFactory, clock: FakeClock) -> None:
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        (ProductFilter(), ["RED-chair-1", "red-table-2", "BLUE-chair-3", "green-lamp-4"]),
+        (
+            ProductFilter(),
+            ["RED-chair-1", "red-table-2", "BLUE-chair-3", "green-lamp-4", "ÉTÉ-5"],
+        ),
+        (ProductFilter(name="éLAN ωMEGA"), ["ÉTÉ-5"]),
+        (ProductFilter(description="CRÈME BRÛLÉE"), ["ÉTÉ-5"]),
+        (ProductFilter(sku="été-"), ["ÉTÉ-5"]),
         (ProductFilter(sku="red-"), ["RED-chair-1", "red-table-2"]),
         (ProductFilter(sku="CHAIR"), ["RED-chair-1", "BLUE-chair-3"]),
         (ProductFilter(name="chair"), ["RED-chair-1", "BLUE-chair-3"]),
@@ -158,6 +165,7 @@ def catalog(uow_factory: UowFactory, clock: FakeClock) -> None:
         (ProductFilter(description="%"), ["red-table-2"]),
         (ProductFilter(active=False), ["BLUE-chair-3"]),
         (ProductFilter(active=True, name="red", description="oak"), ["RED-chair-1", "red-table-2"]),
+        (ProductFilter(name="stool", description="brûlée", active=True), ["ÉTÉ-5"]),
         (ProductFilter(sku="chair", active=True), ["RED-chair-1"]),
         (ProductFilter(name="nothing like this"), []),
     ],

@@ -20,6 +20,10 @@ def test_product_trims_and_keys_its_sku() -> None:
         ({"sku": "a", "name": "  "}, "name must not be empty"),
         ({"sku": "a", "name": "x" * 256}, "name is longer than 255"),
         ({"sku": "a", "name": "x", "description": "a\x00b"}, "NUL"),
+        ({"sku": "a\ud800", "name": "x"}, "SKU must be valid Unicode text"),
+        ({"sku": "a", "name": "x\udfff"}, "name must be valid Unicode text"),
+        ({"sku": "a", "name": "x", "description": "\ud83d"}, "description must be valid Unicode"),
+        ({"sku": "\ufdfa" * 15, "name": "x"}, "longer than 255 characters once normalised"),
     ],
 )
 def test_invalid_products_are_refused_with_a_clear_message(

@@ -133,7 +133,7 @@ class _Tracker:
                 raise NotFoundError(f"import {self.job_id} not found")
             if self.errors:
                 uow.imports.add_errors(self.job_id, self.errors)
-                self.errors = []
+                self.errors.clear()  # rows() holds this list: empty it, never rebind
             if job.cancel_requested:
                 uow.commit()
                 raise ImportCancelled

@@ -15,11 +15,14 @@ from acme.domain.errors import (
     ValidationError,
 )
 from acme.domain.events import DomainEvent
-from acme.domain.product import Product
+from acme.domain.product import Product, has_lone_surrogate
 
 UowFactory = Callable[[], UnitOfWork]
 
 MAX_PAGE_SIZE = 500
+MAX_PAGE = 10_000_000
+MAX_FILTER_LENGTH = 255  # no name or SKU is longer; a longer description phrase is not a search
+MAX_PRODUCT_ID = 2**63 - 1  # ids are 64-bit; a larger one names no product
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,17 @@ def product_payload(product: Product) -> dict[str, Any]:
     }
 
 
+def _not_found(product_id: int) -> NotFoundError:
+    return NotFoundError(f"product {product_id} not found")
+
+
+def _load(uow: UnitOfWork, product_id: int) -> Product:
+    product = uow.products.get(product_id) if 1 <= product_id <= MAX_PRODUCT_ID else None
+    if product is None:
+        raise _not_found(product_id)
+    return product
+
+
 def _sku_taken(holder: Product) -> ConflictError:
     return ConflictError(f"SKU '{holder.sku}' is already used by product {holder.id}")
 
@@ -73,19 +87,14 @@ def create_product(uow_factory: UowFactory, clock: Clock, data: NewProduct) -> P
 
 def get_product(uow_factory: UowFactory, product_id: int) -> Product:
     with uow_factory() as uow:
-        product = uow.products.get(product_id)
-    if product is None:
-        raise NotFoundError(f"product {product_id} not found")
-    return product
+        return _load(uow, product_id)
 
 
 def update_product(
     uow_factory: UowFactory, clock: Clock, product_id: int, changes: ProductChanges
 ) -> Product:
     with uow_factory() as uow:
-        product = uow.products.get(product_id)
-        if product is None:
-            raise NotFoundError(f"product {product_id} not found")
+        product = _load(uow, product_id)
         old_key = product.key
         changed = product.change(
             sku=changes.sku,
@@ -109,9 +118,9 @@ def update_product(
 
 def delete_product(uow_factory: UowFactory, clock: Clock, product_id: int) -> None:
     with uow_factory() as uow:
-        product = uow.products.get(product_id)
-        if product is None or not uow.products.delete(product_id):
-            raise NotFoundError(f"product {product_id} not found")
+        product = _load(uow, product_id)
+        if not uow.products.delete(product_id):
+            raise _not_found(product_id)
         uow.events.publish(
             DomainEvent(events.PRODUCT_DELETED, product_payload(product), clock.now())
         )
@@ -134,11 +143,37 @@ def delete_all_products(uow_factory: UowFactory, clock: Clock, *, confirm: bool)
 
 
 def list_products(
-    uow_factory: UowFactory, filters: ProductFilter, page: int = 1, page_size: int = 50
+    uow_factory: UowFactory,
+    filters: ProductFilter,
+    page: int = 1,
+    page_size: int = 50,
+    *,
+    exact_total: bool = False,
 ) -> ProductPage:
-    if page < 1:
-        raise ValidationError("page must be 1 or more", field="page")
+    """One page of products. The total is capped past LIST_COUNT_CAP matches after the page
+    (fast whatever the catalog size) unless ``exact_total`` is asked for."""
+    if not 1 <= page <= MAX_PAGE:
+        raise ValidationError(f"page must be between 1 and {MAX_PAGE:,}", field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValidationError(f"page_size must be between 1 and {MAX_PAGE_SIZE}", field="page_size")
+    for field, value in (
+        ("sku", filters.sku),
+        ("name", filters.name),
+        ("description", filters.description),
+    ):
+        _check_filter(field, value)
     with uow_factory() as uow:
-        return uow.products.list(filters, page, page_size)
+        return uow.products.list(filters, page, page_size, exact_total=exact_total)
+
+
+def _check_filter(field: str, value: str | None) -> None:
+    if value is None:
+        return
+    if len(value) > MAX_FILTER_LENGTH:
+        raise ValidationError(
+            f"the {field} filter is longer than {MAX_FILTER_LENGTH} characters", field=field
+        )
+    if "\x00" in value:
+        raise ValidationError(f"the {field} filter must not contain NUL characters", field=field)
+    if has_lone_surrogate(value):
+        raise ValidationError(f"the {field} filter must be valid Unicode text", field=field)

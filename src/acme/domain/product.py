@@ -12,6 +12,25 @@ MAX_NAME_LENGTH = 255
 MAX_DESCRIPTION_LENGTH = 100_000
 
 
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a UTF-16 surrogate code point, which no UTF-8 store can keep
+    (JSON can smuggle one in as an escape like \\ud800)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _require_unicode(text: str, field: str, label: str) -> None:
+    if has_lone_surrogate(text):
+        raise ValidationError(
+            f"{label} must be valid Unicode text (it contains a lone surrogate)", field=field
+        )
+
+
 def validate_sku(raw: str) -> str:
     sku = clean_sku(raw)
     if not sku:
@@ -20,7 +39,19 @@ def validate_sku(raw: str) -> str:
         raise ValidationError(f"SKU is longer than {MAX_SKU_LENGTH} characters", field="sku")
     if any(ch in sku for ch in "\r\n\t\x00"):
         raise ValidationError("SKU must not contain control characters", field="sku")
+    _require_unicode(sku, "sku", "SKU")
     return sku
+
+
+def key_of(sku: str) -> str:
+    """The key of a validated SKU, which must fit the same length limit (NFKC can expand a
+    character: 'ﷺ' becomes 18)."""
+    key = sku_key(sku)
+    if len(key) > MAX_SKU_LENGTH:
+        raise ValidationError(
+            f"SKU is longer than {MAX_SKU_LENGTH} characters once normalised", field="sku"
+        )
+    return key
 
 
 def validate_name(raw: str) -> str:
@@ -31,6 +62,7 @@ def validate_name(raw: str) -> str:
         raise ValidationError(f"name is longer than {MAX_NAME_LENGTH} characters", field="name")
     if "\x00" in name:
         raise ValidationError("name must not contain NUL characters", field="name")
+    _require_unicode(name, "name", "name")
     return name
 
 
@@ -41,6 +73,7 @@ def validate_description(raw: str) -> str:
         )
     if "\x00" in raw:
         raise ValidationError("description must not contain NUL characters", field="description")
+    _require_unicode(raw, "description", "description")
     return raw
 
 
@@ -61,7 +94,7 @@ class Product:
         self.sku = validate_sku(self.sku)
         self.name = validate_name(self.name)
         self.description = validate_description(self.description)
-        self._key = sku_key(self.sku)
+        self._key = key_of(self.sku)
 
     @property
     def key(self) -> str:
@@ -78,8 +111,9 @@ class Product:
         """Apply the given fields; return whether anything actually changed."""
         before = (self.sku, self.name, self.description, self.active)
         if sku is not None:
-            self.sku = validate_sku(sku)
-            self._key = sku_key(self.sku)
+            new_sku = validate_sku(sku)
+            self._key = key_of(new_sku)
+            self.sku = new_sku
         if name is not None:
             self.name = validate_name(name)
         if description is not None:

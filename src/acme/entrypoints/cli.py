@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import os
+import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -22,6 +26,14 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+products_app = typer.Typer(help="Product catalog commands.", no_args_is_help=True)
+app.add_typer(products_app, name="products")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """One readable line on stderr and a non-zero exit (1: the operation failed, 2: usage)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -45,11 +57,6 @@ def db_upgrade() -> None:
     settings = Settings()
     upgrade(settings.database_url)
     typer.echo("database is up to date")
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def _file_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
@@ -120,9 +127,9 @@ def import_csv(
     from acme.entrypoints.container import Container
 
     if not path.exists():
-        raise _fail(f"file '{path}' not found", 2)
+        fail(f"file '{path}' not found", 2)
     if not path.is_file():
-        raise _fail(f"'{path}' is not a file", 2)
+        fail(f"'{path}' is not a file", 2)
     container = Container()
     settings = container.settings()
     in_process = not settings.broker_url
@@ -155,12 +162,12 @@ def import_csv(
         if isinstance(queue, InProcessTaskQueue):
             queue.wait_idle(timeout=5)
     except DomainError as exc:
-        raise _fail(exc.message, 2) from None
+        fail(exc.message, 2)
     except (typer.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:  # no traceback for the user: one line, then exit 1
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise _fail(f"{type(exc).__name__}: {first}", 1) from None
+        fail(f"{type(exc).__name__}: {first}", 1)
     typer.echo(_summary(job))
     raise typer.Exit(0 if job.status.value == "completed" else 1)
 
@@ -176,8 +183,68 @@ def worker(
 
     container = Container()
     if not container.settings().broker_url:
-        raise _fail("ACME_BROKER_URL is empty; set it to a Redis URL to run a worker", 2)
+        fail("ACME_BROKER_URL is empty; set it to a Redis URL to run a worker", 2)
     run_worker(container, concurrency=concurrency, loglevel=loglevel)
+
+
+@products_app.command("export")
+def products_export(
+    path: Path = typer.Argument(
+        ...,
+        metavar="PATH",
+        help="CSV file to write (replaced if it exists), or - for standard output.",
+    ),
+) -> None:
+    """Stream every product to a CSV file: name,sku,description,active (UTF-8)."""
+    from acme.application.export import export_products
+    from acme.entrypoints.container import Container
+
+    uow = Container().uow
+    if str(path) == "-":
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            count = _export_or_fail(lambda: export_products(uow, out))
+        finally:
+            out.flush()
+            out.detach()
+        typer.echo(f"exported {count} products", err=True)
+        return
+    target = path.expanduser().absolute()
+    if target.is_dir():
+        fail(f"cannot write {path}: it is a directory", 2)
+    if not target.parent.is_dir():
+        fail(f"cannot write {path}: directory {target.parent} does not exist", 2)
+    try:  # written beside the target and renamed at the end: never a half-written file
+        fd, partial_name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+        )
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}", 2)
+    partial = Path(partial_name)
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            count = _export_or_fail(lambda: export_products(uow, out))
+        umask = os.umask(0)
+        os.umask(umask)
+        partial.chmod(0o666 & ~umask)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    typer.echo(f"exported {count} products to {path}")
+
+
+def _export_or_fail(run: Callable[[], int]) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return run()
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        if "no such table" in reason or "does not exist" in reason:
+            reason += " (has `acme db upgrade` been run?)"
+        fail(f"export failed: cannot read products from the database: {reason}", 1)
+    except OSError as exc:
+        fail(f"export failed: cannot write: {exc.strerror or exc}", 1)
 
 
 def main() -> None:

@@ -10,12 +10,13 @@ from datetime import timedelta
 from functools import partial
 
 from dependency_injector import containers, providers
+from sqlalchemy import Engine
 
 from acme.adapters.clock import SystemClock
 from acme.adapters.sqlalchemy.engine import build_engine
 from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
 from acme.application import import_jobs
-from acme.application.ports import Clock, FileStorage, TaskQueue, UnitOfWork
+from acme.application.ports import Clock, DependencyCheck, FileStorage, TaskQueue, UnitOfWork
 from acme.entrypoints.settings import Settings
 
 
@@ -107,6 +108,17 @@ def build_task_queue(
     )
 
 
+def build_dependency_checks(engine: Engine, broker_url: str) -> list[DependencyCheck]:
+    """What /readyz checks: the database, and the broker when one is configured."""
+    from acme.adapters.broker import BrokerCheck
+    from acme.adapters.sqlalchemy.health import DatabaseCheck
+
+    checks: list[DependencyCheck] = [DatabaseCheck(engine)]
+    if broker_url:
+        checks.append(BrokerCheck(broker_url))
+    return checks
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
 
@@ -144,4 +156,7 @@ class Container(containers.DeclarativeContainer):
         recover=import_recovery,
         workers=settings.provided.import_workers,
         stale_after=settings.provided.import_stale_after,
+    )
+    dependency_checks = providers.Singleton(
+        build_dependency_checks, engine=engine, broker_url=settings.provided.broker_url
     )

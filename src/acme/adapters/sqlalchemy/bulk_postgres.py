@@ -3,7 +3,11 @@
 Everything happens in the unit of work's transaction, so a failure or a rollback leaves the
 catalog exactly as it was (temporary tables and a half-built new table vanish with it).
 
-1. Rows are streamed with COPY into a TEMP staging table (not WAL-logged, private).
+1. Rows are streamed with COPY into an UNLOGGED staging table through a side connection
+   (committed, so that the parallel index builds of step 4 can read what is derived from
+   it); the last row per SKU key is kept in a second unlogged table. Each import's side
+   tables are guarded by a session advisory lock, so leftovers of a crashed worker are
+   recognised and dropped by the next import.
 2. Merges are serialised (``pg_advisory_xact_lock`` plus a SHARE ROW EXCLUSIVE lock on
    ``products``, which blocks concurrent single-product writes but never reads), so two
    imports with overlapping SKUs run one after the other: no deadlock, no unique violation.
@@ -21,7 +25,11 @@ catalog exactly as it was (temporary tables and a half-built new table vanish wi
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -29,6 +37,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from acme.application.ports import ImportRow, MergeCounts, ProductBulkWriter
+
+log = logging.getLogger(__name__)
 
 #: The key of the advisory lock that serialises merges into ``products``.
 MERGE_LOCK_KEY = 0x41434D45_494D5054  # "ACMEIMPT"
@@ -50,16 +60,18 @@ _INDEX_DEF = re.compile(
 
 class PostgresBulkWriter(ProductBulkWriter):
     """``swap_min_rows``/``swap_ratio``: use the swap strategy when at least that many products
-    change and they are at least that share of the catalog after the import."""
+    change and they are at least that share of the catalog after the import.
+    ``index_workers``: connections building the new table's indexes side by side."""
 
     def __init__(
         self,
         conn: Connection,
-        engine: Engine | None = None,
+        engine: Engine,
         *,
         swap_min_rows: int = 20_000,
         swap_ratio: float = 0.3,
-        maintenance_work_mem: str = "512MB",
+        maintenance_work_mem: str = "1GB",
+        index_workers: int = 2,
         force_strategy: str | None = None,
     ) -> None:
         self._conn = conn
@@ -67,28 +79,57 @@ class PostgresBulkWriter(ProductBulkWriter):
         self.swap_min_rows = swap_min_rows
         self.swap_ratio = swap_ratio
         self.maintenance_work_mem = maintenance_work_mem
+        self.index_workers = max(1, index_workers)
         self.force_strategy = force_strategy
         self.last_strategy: str | None = None
 
     # -- helpers -------------------------------------------------------------------------
-    def _exec(self, sql: str, **params: Any) -> Any:
-        return self._conn.execute(text(sql), params)
+    def _exec(self, sql: str, conn: Connection | None = None, **params: Any) -> Any:
+        started = time.perf_counter()
+        result = (conn or self._conn).execute(text(sql), params)
+        log.debug("%.3f s  %s", time.perf_counter() - started, sql[:90])
+        return result
 
-    def _copy(self, rows: Iterable[ImportRow]) -> int:
-        dbapi = self._conn.connection.driver_connection
+    def _side(self) -> Connection:
+        """A connection in autocommit mode, beside the unit of work's transaction."""
+        return self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def _copy(self, side: Connection, table: str, rows: Iterable[ImportRow]) -> None:
+        dbapi = side.connection.driver_connection
         assert dbapi is not None
-        n = 0
+        started = time.perf_counter()
         with (
             dbapi.cursor() as cur,
             cur.copy(
-                "COPY acme_import_stage (line, sku, key, name, description, active) FROM STDIN"
+                f"COPY {table} (line, sku, key, name, description, active) FROM STDIN"
             ) as copy,
         ):
             write = copy.write_row
             for row in rows:
                 write(row)
-                n += 1
-        return n
+        log.debug("%.3f s  COPY (parsing included)", time.perf_counter() - started)
+
+    def _drop_leftovers(self, side: Connection, mine: str) -> None:
+        """Drop side tables whose import is gone (its session advisory lock is free)."""
+        names = self._exec(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace ="
+            " current_schema()::regnamespace AND relname LIKE 'acme\\_stage\\_%'",
+            side,
+        ).scalars()
+        for name in list(names):
+            owner = name.split("_", 2)[2]
+            if owner == mine:
+                continue
+            if self._exec("SELECT pg_try_advisory_lock(hashtext(:n))", side, n=owner).scalar():
+                try:
+                    self._exec("SET lock_timeout = '200ms'", side)
+                    self._exec(f"DROP TABLE IF EXISTS {name}", side)
+                except Exception:  # still in use after all: leave it for the next import
+                    log.warning("could not drop leftover import table %s", name)
+                finally:
+                    self._exec("RESET lock_timeout", side)
+                    self._exec("SELECT pg_advisory_unlock(hashtext(:n))", side, n=owner)
+        self._exec(f"DROP TABLE IF EXISTS {NEW_TABLE}", side)
 
     # -- the port ------------------------------------------------------------------------
     def merge(
@@ -99,43 +140,69 @@ class PostgresBulkWriter(ProductBulkWriter):
         on_merge_progress: Callable[[float], None] | None = None,
     ) -> MergeCounts:
         progress = on_merge_progress or (lambda _fraction: None)
-        self._exec("SET LOCAL work_mem = '128MB'")
-        self._exec(f"SET LOCAL maintenance_work_mem = '{self.maintenance_work_mem}'")
-        self._exec(
-            "CREATE TEMP TABLE acme_import_stage (line bigint, sku text, key text, name text,"
-            " description text, active boolean) ON COMMIT DROP"
+        owner = uuid.uuid4().hex[:16]
+        stage = f"acme_stage_{owner}"
+        # The last row per key, read straight from the staging table (never materialised:
+        # when nothing changes, nothing but the comparison is done).
+        win = (
+            f"(SELECT s.line, s.sku, s.key, s.name, s.description, s.active FROM {stage} s"
+            f" JOIN (SELECT key, max(line) AS line FROM {stage} GROUP BY key) m"
+            " ON m.line = s.line)"
         )
-        self._copy(rows)
-        progress(0.0)
-        self._exec("SELECT pg_advisory_xact_lock(:k)", k=MERGE_LOCK_KEY)
-        self._exec("LOCK TABLE products IN SHARE ROW EXCLUSIVE MODE")
-        self._exec(
-            "CREATE TEMP TABLE acme_import_win ON COMMIT DROP AS"
-            ' SELECT DISTINCT ON (key COLLATE "C") line, sku, key, name, description, active'
-            ' FROM acme_import_stage ORDER BY key COLLATE "C", line DESC'
-        )
-        self._exec("DROP TABLE acme_import_stage")
-        self._exec("ANALYZE acme_import_win")
+        side = self._side()
+        try:
+            self._exec("SELECT pg_advisory_lock(hashtext(:n))", side, n=owner)
+            self._exec(
+                f"CREATE UNLOGGED TABLE {stage} (line bigint, sku text, key text, name text,"
+                " description text, active boolean)",
+                side,
+            )
+            self._copy(side, stage, rows)
+            progress(0.0)
+            self._exec(f"ANALYZE {stage}", side)
+            self._exec("SET LOCAL work_mem = '256MB'")
+            self._exec("SELECT pg_advisory_xact_lock(:k)", k=MERGE_LOCK_KEY)
+            self._exec("LOCK TABLE products IN SHARE ROW EXCLUSIVE MODE")
+            self._drop_leftovers(side, owner)
+            counts = self._count(win)
+            progress(0.1)
+            changes = counts.created + counts.updated
+            strategy = (
+                "none"
+                if changes == 0
+                else self.force_strategy or self._choose(changes, counts.created)
+            )
+            self.last_strategy = strategy
+            if strategy == "swap":
+                self._swap(win, now, progress)
+            elif strategy == "in_place":
+                self._in_place(win, now)
+            # Dropped in the unit of work, so it goes only if the unit of work commits (and
+            # otherwise is recognised as a leftover by the next import).
+            self._exec(f"DROP TABLE {stage}")
+            progress(1.0)
+            return counts
+        except BaseException:
+            # Not read by the unit of work yet (a bad file, a cancellation while reading):
+            # drop it now; otherwise the next import drops it as a leftover.
+            try:
+                self._exec("SET lock_timeout = '100ms'", side)
+                self._exec(f"DROP TABLE IF EXISTS {stage}", side)
+            except Exception:
+                log.debug("staging table %s left for the next import to drop", stage)
+            raise
+        finally:
+            side.close()
+
+    def _count(self, win: str) -> MergeCounts:
         row = self._exec(
             "SELECT count(*) FILTER (WHERE p.id IS NULL) AS created,"
             f" count(*) FILTER (WHERE p.id IS NOT NULL AND {_CHANGED}) AS updated,"
             " count(*) FILTER (WHERE p.id IS NOT NULL) AS existing"
-            " FROM acme_import_win w LEFT JOIN products p ON p.sku_key = w.key"
+            f" FROM {win} w LEFT JOIN products p ON p.sku_key = w.key"
         ).one()
         created, updated, existing = int(row.created), int(row.updated), int(row.existing)
-        counts = MergeCounts(created=created, updated=updated, unchanged=existing - updated)
-        progress(0.1)
-        if created + updated == 0:
-            self.last_strategy = "none"
-            return counts
-        strategy = self.force_strategy or self._choose(created + updated, created)
-        self.last_strategy = strategy
-        if strategy == "swap":
-            self._swap(now, progress)
-        else:
-            self._in_place(now)
-        progress(1.0)
-        return counts
+        return MergeCounts(created=created, updated=updated, unchanged=existing - updated)
 
     def _choose(self, changes: int, created: int) -> str:
         size = self._exec("SELECT count(*) FROM products").scalar_one() + created
@@ -154,24 +221,24 @@ class PostgresBulkWriter(ProductBulkWriter):
             return "in_place"  # a schema this adapter does not know how to rebuild
         return "swap"
 
-    def _in_place(self, now: datetime) -> None:
+    def _in_place(self, win: str, now: datetime) -> None:
         self._exec(
             "UPDATE products p SET sku = w.sku, name = w.name,"
             " description = coalesce(w.description, p.description),"
             " active = coalesce(w.active, p.active), updated_at = :now"
-            f" FROM acme_import_win w WHERE p.sku_key = w.key AND {_CHANGED}",
+            f" FROM {win} w WHERE p.sku_key = w.key AND {_CHANGED}",
             now=now,
         )
         self._exec(
             "INSERT INTO products (sku, sku_key, name, description, active, created_at,"
             " updated_at) SELECT w.sku, w.key, w.name, coalesce(w.description, ''),"
-            " coalesce(w.active, true), :now, :now FROM acme_import_win w"
+            f" coalesce(w.active, true), :now, :now FROM {win} w"
             " WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku_key = w.key)"
             " ORDER BY w.line",
             now=now,
         )
 
-    def _swap(self, now: datetime, progress: Callable[[float], None]) -> None:
+    def _swap(self, win: str, now: datetime, progress: Callable[[float], None]) -> None:
         sequence = self._exec("SELECT pg_get_serial_sequence('products', 'id')").scalar_one()
         indexes = self._exec(
             "SELECT indexname, indexdef FROM pg_indexes"
@@ -181,41 +248,41 @@ class PostgresBulkWriter(ProductBulkWriter):
             "SELECT c.conname, i.relname FROM pg_constraint c JOIN pg_class i"
             " ON i.oid = c.conindid WHERE c.conrelid = 'products'::regclass AND c.contype = 'p'"
         ).first()
-        self._exec(f"DROP TABLE IF EXISTS {NEW_TABLE}")
-        self._exec(
-            f"CREATE TABLE {NEW_TABLE} (LIKE products INCLUDING DEFAULTS INCLUDING CONSTRAINTS"
-            " INCLUDING STORAGE INCLUDING COMMENTS)"
-        )
-        self._exec(
-            f"INSERT INTO {NEW_TABLE} (id, sku, sku_key, name, description, active, created_at,"
-            " updated_at)"
-            " SELECT p.id, coalesce(w.sku, p.sku), p.sku_key, coalesce(w.name, p.name),"
-            " coalesce(w.description, p.description), coalesce(w.active, p.active),"
-            f" p.created_at, CASE WHEN w.key IS NOT NULL AND {_CHANGED} THEN :now"
-            " ELSE p.updated_at END"
-            " FROM products p LEFT JOIN acme_import_win w ON w.key = p.sku_key ORDER BY p.id",
-            now=now,
-        )
-        self._exec(
-            f"INSERT INTO {NEW_TABLE} (sku, sku_key, name, description, active, created_at,"
-            " updated_at) SELECT w.sku, w.key, w.name, coalesce(w.description, ''),"
-            " coalesce(w.active, true), :now, :now FROM acme_import_win w"
-            " WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku_key = w.key)"
-            " ORDER BY w.line",
-            now=now,
-        )
-        progress(0.3)
-        renames: list[tuple[str, str]] = []
-        for i, (name, definition) in enumerate(sorted(indexes)):
-            match = _INDEX_DEF.match(definition)
-            if match is None:
-                raise RuntimeError(f"cannot rebuild index {name}: {definition}")
-            temp_name = f"acme_new_idx_{i}"
+        builder = self._side()
+        try:
+            # Built and committed beside the unit of work, so that several connections can
+            # index it at once; products stays locked against writes meanwhile.
+            self._exec("SET work_mem = '256MB'", builder)
             self._exec(
-                f"CREATE {match['unique'] or ''}INDEX {temp_name} ON {NEW_TABLE} {match['rest']}"
+                f"CREATE TABLE {NEW_TABLE} (LIKE products INCLUDING DEFAULTS"
+                " INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS)",
+                builder,
             )
-            renames.append((temp_name, name))
-            progress(0.3 + 0.6 * (i + 1) / len(indexes))
+            self._exec(
+                f"INSERT INTO {NEW_TABLE} (id, sku, sku_key, name, description, active,"
+                " created_at, updated_at)"
+                " SELECT p.id, coalesce(w.sku, p.sku), p.sku_key, coalesce(w.name, p.name),"
+                " coalesce(w.description, p.description), coalesce(w.active, p.active),"
+                f" p.created_at, CASE WHEN w.key IS NOT NULL AND {_CHANGED} THEN :now"
+                " ELSE p.updated_at END"
+                f" FROM products p LEFT JOIN {win} w ON w.key = p.sku_key ORDER BY p.id",
+                builder,
+                now=now,
+            )
+            self._exec(
+                f"INSERT INTO {NEW_TABLE} (sku, sku_key, name, description, active,"
+                " created_at, updated_at) SELECT w.sku, w.key, w.name,"
+                f" coalesce(w.description, ''), coalesce(w.active, true), :now, :now FROM {win} w"
+                " WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku_key = w.key)"
+                " ORDER BY w.line",
+                builder,
+                now=now,
+            )
+            self._exec(f"ANALYZE {NEW_TABLE}", builder)
+        finally:
+            builder.close()
+        progress(0.3)
+        renames = self._build_indexes(indexes, progress)
         if primary is not None:
             # ADD CONSTRAINT .. USING INDEX renames the index after the constraint; renaming
             # that index back later renames the constraint with it.
@@ -225,7 +292,6 @@ class PostgresBulkWriter(ProductBulkWriter):
                 f" USING INDEX {renames[at][0]}"
             )
             renames[at] = ("acme_new_pkey", primary.relname)
-        self._exec(f"ANALYZE {NEW_TABLE}")
         # The swap: readers wait only for these few catalog changes.
         self._exec("LOCK TABLE products IN ACCESS EXCLUSIVE MODE")
         if sequence:
@@ -234,3 +300,81 @@ class PostgresBulkWriter(ProductBulkWriter):
         self._exec(f"ALTER TABLE {NEW_TABLE} RENAME TO products")
         for temp_name, name in renames:
             self._exec(f'ALTER INDEX {temp_name} RENAME TO "{name}"')
+
+    def _build_indexes(
+        self, indexes: list[Any], progress: Callable[[float], None]
+    ) -> list[tuple[str, str]]:
+        """Create every index of ``products`` on the new table, ``index_workers`` at a time,
+        the costliest first (trigram GIN indexes on wide columns)."""
+        widths = {
+            r.attname: r.avg_width or 8
+            for r in self._exec(
+                "SELECT attname, avg_width FROM pg_stats WHERE schemaname = current_schema()"
+                " AND tablename = :t",
+                t=NEW_TABLE,
+            )
+        }
+        jobs: list[tuple[float, str, str]] = []
+        renames: list[tuple[str, str]] = []
+        for i, (name, definition) in enumerate(sorted(indexes)):
+            match = _INDEX_DEF.match(definition)
+            if match is None:
+                raise RuntimeError(f"cannot rebuild index {name}: {definition}")
+            temp_name = f"acme_new_idx_{i}"
+            rest = match["rest"]
+            columns = re.findall(r"\((\w+)", rest)
+            width = sum(widths.get(c, 8) for c in columns) or 8
+            cost = width * (20.0 if "gin" in rest.split()[1] else 1.0)
+            sql = f"CREATE {match['unique'] or ''}INDEX {temp_name} ON {NEW_TABLE} {rest}"
+            jobs.append((cost, sql, temp_name))
+            renames.append((temp_name, name))
+        jobs.sort(reverse=True)
+        # Longest processing time first onto the least loaded worker.
+        lanes: list[list[str]] = [[] for _ in range(min(self.index_workers, len(jobs)))]
+        loads = [0.0] * len(lanes)
+        for cost, sql, _ in jobs:
+            k = loads.index(min(loads))
+            lanes[k].append(sql)
+            loads[k] += cost
+        done: list[int] = [0]
+        failures: list[BaseException] = []
+        connections: list[Connection] = []
+
+        def work(statements: list[str]) -> None:
+            try:
+                conn = self._side()
+                connections.append(conn)
+                with conn:
+                    self._exec(f"SET maintenance_work_mem = '{self.maintenance_work_mem}'", conn)
+                    for sql in statements:
+                        self._exec(sql, conn)
+                        done[0] += 1
+            except BaseException as exc:  # re-raised in the calling thread
+                failures.append(exc)
+
+        threads = [threading.Thread(target=work, args=(lane,), daemon=True) for lane in lanes]
+        for t in threads:
+            t.start()
+        try:
+            while any(t.is_alive() for t in threads):
+                next(t for t in threads if t.is_alive()).join(0.25)
+                if failures:
+                    break
+                progress(0.3 + 0.6 * done[0] / max(len(jobs), 1))
+        except BaseException:
+            failures.append(RuntimeError("cancelled"))
+            raise
+        finally:
+            if failures:
+                for conn in connections:
+                    try:
+                        driver = conn.connection.driver_connection
+                        if driver is not None:
+                            driver.cancel()
+                    except Exception:  # already finished and closed
+                        log.debug("index worker connection already closed")
+            for t in threads:
+                t.join()
+        if failures:
+            raise failures[0]
+        return renames

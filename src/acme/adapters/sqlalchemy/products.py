@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    delete,
+    func,
+    insert,
+    not_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from acme.adapters.sqlalchemy.tables import products
-from acme.application.ports import ProductFilter, ProductPage, ProductRepository
+from acme.application.ports import (
+    LIST_COUNT_CAP,
+    ProductFilter,
+    ProductPage,
+    ProductRepository,
+)
 from acme.domain.errors import ConflictError
 from acme.domain.product import Product
 from acme.domain.sku import sku_filter_key
@@ -16,6 +33,16 @@ from acme.domain.sku import sku_filter_key
 
 def _escape_like(fragment: str) -> str:
     return fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _lower(text: str | None) -> str | None:
+    return text.lower() if text is not None else None
+
+
+def _register_sqlite_lower(conn: Connection) -> None:
+    raw = conn.connection.driver_connection
+    if raw is not None:
+        raw.create_function("acme_lower", 1, _lower, deterministic=True)
 
 
 def row_to_product(row: Any) -> Product:
@@ -44,8 +71,9 @@ def _values(product: Product) -> dict[str, Any]:
 
 
 class SqlProductRepository(ProductRepository):
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, count_cap: int = LIST_COUNT_CAP) -> None:
         self._conn = conn
+        self._count_cap = count_cap
 
     def add(self, product: Product) -> Product:
         try:
@@ -83,7 +111,41 @@ class SqlProductRepository(ProductRepository):
         return result.rowcount > 0
 
     def delete_all(self) -> int:
-        return self._conn.execute(delete(products)).rowcount
+        """Empty the catalog inside the caller's transaction; return how many rows went.
+
+        PostgreSQL (see docs/decisions/0007): block writers with an EXCLUSIVE lock (readers
+        go on), count, then TRUNCATE, which needs ACCESS EXCLUSIVE and so blocks readers, but
+        only from the moment it gets the lock until the unit of work commits (milliseconds).
+        A short lock_timeout bounds how long readers can queue behind the waiting TRUNCATE;
+        if it expires (a long read holds the table) fall back to an MVCC DELETE, which never
+        blocks readers but takes seconds at 500k rows. Other backends: a plain DELETE.
+        """
+        if self._conn.dialect.name != "postgresql":
+            return self._conn.execute(delete(products)).rowcount
+        conn = self._conn
+        conn.execute(text("LOCK TABLE products IN EXCLUSIVE MODE"))
+        deleted = int(conn.execute(select(func.count()).select_from(products)).scalar_one())
+        if deleted == 0:
+            return 0
+        try:
+            with conn.begin_nested():
+                conn.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                conn.execute(text("TRUNCATE TABLE products"))
+        except DBAPIError:  # lock_timeout expired (or a foreign key forbids TRUNCATE)
+            conn.execute(delete(products))
+        conn.execute(text("SET LOCAL lock_timeout = DEFAULT"))
+        return deleted
+
+    def stream(self, batch_size: int = 1_000) -> Iterator[Product]:
+        # stream_results: a server-side cursor on PostgreSQL (SQLite reads lazily anyway), so
+        # one query, one snapshot, and only ``batch_size`` rows in memory at a time.
+        query = select(products).order_by(products.c.id)
+        result = self._conn.execute(query.execution_options(yield_per=batch_size))
+        try:
+            for row in result:
+                yield row_to_product(row)
+        finally:
+            result.close()
 
     def count(self) -> int:
         return self._conn.execute(select(func.count()).select_from(products)).scalar_one()
@@ -93,27 +155,78 @@ class SqlProductRepository(ProductRepository):
             pattern = f"%{_escape_like(sku_filter_key(filters.sku))}%"
             query = query.where(products.c.sku_key.like(pattern, escape="\\"))
         if filters.name:
-            query = query.where(
-                products.c.name.ilike(f"%{_escape_like(filters.name)}%", escape="\\")
-            )
+            query = query.where(self._contains(products.c.name, filters.name))
         if filters.description:
-            query = query.where(
-                products.c.description.ilike(f"%{_escape_like(filters.description)}%", escape="\\")
-            )
+            query = query.where(self._contains(products.c.description, filters.description))
         if filters.active is not None:
-            query = query.where(products.c.active.is_(filters.active))
+            # A bare boolean (not "active IS false" or a bound parameter) lets PostgreSQL's
+            # planner prove the partial index products_inactive (WHERE NOT active) applies.
+            query = query.where(products.c.active if filters.active else not_(products.c.active))
         return query
 
-    def list(self, filters: ProductFilter, page: int, page_size: int) -> ProductPage:
-        total = self._conn.execute(
-            self._filtered(select(func.count()).select_from(products), filters)
-        ).scalar_one()
-        rows = self._conn.execute(
-            self._filtered(select(products), filters)
+    def _contains(self, column: ColumnElement[str], fragment: str) -> ColumnElement[bool]:
+        """Case-insensitive 'contains'. PostgreSQL: ILIKE (Unicode-aware, and what the trigram
+        indexes serve). SQLite's LIKE folds ASCII only, so there both sides go through
+        Python's str.lower, registered on the connection as acme_lower()."""
+        if self._conn.dialect.name == "sqlite":
+            _register_sqlite_lower(self._conn)
+            pattern = f"%{_escape_like(fragment.lower())}%"
+            return func.acme_lower(column).like(pattern, escape="\\")
+        return column.ilike(f"%{_escape_like(fragment)}%", escape="\\")
+
+    def _count_matches(
+        self, filters: ProductFilter, after_id: int | None, limit: int | None
+    ) -> int:
+        """Matches with an id above ``after_id``, counted no further than ``limit``."""
+        query = self._filtered(select(products.c.id), filters)
+        if after_id is not None:
+            query = query.where(products.c.id > after_id)
+        if limit is not None:
+            query = query.limit(limit)
+        bounded = query.subquery("bounded")
+        return int(self._conn.execute(select(func.count()).select_from(bounded)).scalar_one())
+
+    def list(
+        self, filters: ProductFilter, page: int, page_size: int, *, exact_total: bool = False
+    ) -> ProductPage:
+        """One page, and a count that stays cheap however large the catalog is.
+
+        - The page is a deferred join: the ids of the window are found first (for no filter or
+          ``active=false`` an index-only scan of the primary key or of products_inactive, so a
+          deep OFFSET skips index entries, not heap rows), then only those rows are read.
+        - The count is exact when the page is the last one (nothing to count) and otherwise
+          counts the matches *after* the page, up to ``count_cap``; beyond that the total is a
+          lower bound marked ``total_capped`` (see ProductPage). ``exact_total`` counts every
+          match instead, at the price of reading them all.
+        """
+        offset = (page - 1) * page_size
+        window = (
+            self._filtered(select(products.c.id), filters)
             .order_by(products.c.id)
-            .offset((page - 1) * page_size)
+            .offset(offset)
             .limit(page_size)
+            .subquery("window")
+        )
+        rows = self._conn.execute(
+            select(products)
+            .join_from(products, window, products.c.id == window.c.id)
+            .order_by(products.c.id)
         ).all()
+        items = [row_to_product(r) for r in rows]
+        seen = offset + len(items)
+        if (items and len(items) < page_size) or (not items and offset == 0):
+            return ProductPage(items, page, page_size, seen)
+        after_id = items[-1].id if items else None
+        counted = seen if items else 0
+        if exact_total:
+            more = self._count_matches(filters, after_id, None)
+            return ProductPage(items, page, page_size, counted + more)
+        more = self._count_matches(filters, after_id, self._count_cap + 1)
+        capped = more > self._count_cap
         return ProductPage(
-            items=[row_to_product(r) for r in rows], page=page, page_size=page_size, total=total
+            items,
+            page,
+            page_size,
+            counted + min(more, self._count_cap),
+            total_capped=capped,
         )

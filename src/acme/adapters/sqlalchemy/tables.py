@@ -12,11 +12,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -48,12 +50,36 @@ products = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("sku", String(255), nullable=False),
-    Column("sku_key", String(255), nullable=False, unique=True),
+    Column("sku_key", String(255), nullable=False),
     Column("name", String(255), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+# SKU identity: the key computed by acme.domain.sku.sku_key, unique on every backend.
+Index("products_sku_key_uq", products.c.sku_key, unique=True)
+# PostgreSQL only (info["dialects"]; migrations create them there): trigram indexes for the
+# "contains" filters, the inactive products, and the covering index for listing (0005).
+for _column in ("sku_key", "name", "description"):
+    Index(
+        f"products_{_column}_trgm",
+        products.c[_column],
+        postgresql_using="gin",
+        postgresql_ops={_column: "gin_trgm_ops"},
+        info={"dialects": ("postgresql",)},
+    )
+Index(
+    "products_inactive",
+    products.c.id,
+    postgresql_where=text("NOT active"),
+    info={"dialects": ("postgresql",)},
+)
+Index(
+    "products_listing",
+    products.c.id,
+    postgresql_include=["sku_key", "name", "active"],
+    info={"dialects": ("postgresql",)},
 )
 
 outbox_events = Table(
@@ -116,3 +142,19 @@ import_errors = Table(
     Column("column", String(255), nullable=False),
     Column("reason", Text, nullable=False),
 )
+Index(
+    "outbox_events_pending",
+    outbox_events.c.id,
+    postgresql_where=text("dispatched_at IS NULL"),
+    sqlite_where=text("dispatched_at IS NULL"),
+)
+
+
+def on_dialect(obj: Any, dialect: str) -> bool:
+    """Whether a schema object described here exists on ``dialect`` (see info["dialects"])."""
+    dialects = getattr(obj, "info", {}).get("dialects")
+    return dialects is None or dialect in dialects
+
+
+Index("import_jobs_created_at", import_jobs.c.created_at)
+Index("import_errors_job_line", import_errors.c.job_id, import_errors.c.line)

@@ -2,6 +2,7 @@
 
 from acme.application.ports.clock import Clock
 from acme.application.ports.events import EventPublisher
+from acme.application.ports.health import DependencyCheck
 from acme.application.ports.imports import (
     ImportJobRepository,
     ImportRow,
@@ -10,13 +11,20 @@ from acme.application.ports.imports import (
     RowError,
     TaskQueue,
 )
-from acme.application.ports.products import ProductFilter, ProductPage, ProductRepository
+from acme.application.ports.products import (
+    LIST_COUNT_CAP,
+    ProductFilter,
+    ProductPage,
+    ProductRepository,
+)
 from acme.application.ports.storage import FileStorage
 from acme.application.ports.uow import UnitOfWork
 from acme.application.ports.uploads import UploadRepository
 
 __all__ = [
+    "LIST_COUNT_CAP",
     "Clock",
+    "DependencyCheck",
     "EventPublisher",
     "FileStorage",
     "ImportJobRepository",

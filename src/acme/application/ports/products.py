@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from acme.domain.product import Product
@@ -16,12 +17,25 @@ class ProductFilter:
     active: bool | None = None
 
 
+# How many matches past the requested page a listing counts exactly (see ProductPage).
+LIST_COUNT_CAP = 1_000
+
+
 @dataclass(frozen=True)
 class ProductPage:
+    """One page of a listing.
+
+    ``total`` is exact while at most ``LIST_COUNT_CAP`` matches follow the page. Past that,
+    counting would cost more than the page itself, so ``total`` is the lower bound
+    ``offset + len(items) + LIST_COUNT_CAP`` and ``total_capped`` is True ("at least"),
+    unless the caller asked for an exact total.
+    """
+
     items: list[Product]
     page: int
     page_size: int
     total: int
+    total_capped: bool = False
 
 
 class ProductRepository(ABC):
@@ -54,5 +68,13 @@ class ProductRepository(ABC):
     def count(self) -> int: ...
 
     @abstractmethod
-    def list(self, filters: ProductFilter, page: int, page_size: int) -> ProductPage:
-        """One page, ordered by id, with the total number of matches."""
+    def list(
+        self, filters: ProductFilter, page: int, page_size: int, *, exact_total: bool = False
+    ) -> ProductPage:
+        """One page, ordered by id, with the number of matches: capped (see ProductPage)
+        unless ``exact_total``, which counts every match (slower on large catalogs)."""
+
+    @abstractmethod
+    def stream(self, batch_size: int = 1_000) -> Iterator[Product]:
+        """Every product, ordered by id, read ``batch_size`` at a time (memory stays bounded
+        whatever the catalog size). Valid while the unit of work is open."""

@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from acme.entrypoints.api import health, imports, products, uploads
+from acme.entrypoints.api import docs, health, imports, products, uploads
 from acme.entrypoints.api.errors import install_error_handlers
 from acme.entrypoints.api.timing import ServerTimingMiddleware
 from acme.entrypoints.container import Container
-from acme.entrypoints.web import pages_upload
+from acme.entrypoints.web import pages_products, pages_upload
 from acme.entrypoints.web.rendering import STATIC_DIR
 
 
@@ -39,14 +39,18 @@ def create_app(container: Container | None = None) -> FastAPI:
         title="Acme Importer",
         version="0.1.0",
         description="Import product catalogs from CSV, manage products, notify via webhooks.",
+        docs_url=None,  # served by api/docs.py from vendored assets, not a CDN
+        redoc_url=None,
     )
     app.state.container = container
     app.add_middleware(ServerTimingMiddleware)
     install_error_handlers(app)
+    app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(products.router)
     app.include_router(uploads.router)
     app.include_router(pages_upload.router)
     app.include_router(imports.router)
+    app.include_router(pages_products.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from acme.application.ports import Clock, FileStorage, TaskQueue, UnitOfWork
+from acme.application.ports import Clock, DependencyCheck, FileStorage, TaskQueue, UnitOfWork
 from acme.entrypoints.container import Container
 
 
@@ -39,6 +39,11 @@ def _engine(c: TheContainer) -> Engine:
     return engine
 
 
+def _dependency_checks(c: TheContainer) -> list[DependencyCheck]:
+    checks: list[DependencyCheck] = c.dependency_checks()
+    return checks
+
+
 Uow = Annotated[Callable[[], UnitOfWork], Depends(_uow_factory)]
 TheClock = Annotated[Clock, Depends(_clock)]
 TheEngine = Annotated[Engine, Depends(_engine)]
@@ -56,3 +61,4 @@ def _task_queue(c: TheContainer) -> TaskQueue:
 
 TheStorage = Annotated[FileStorage, Depends(_storage)]
 TheTaskQueue = Annotated[TaskQueue, Depends(_task_queue)]
+DependencyChecks = Annotated[list[DependencyCheck], Depends(_dependency_checks)]

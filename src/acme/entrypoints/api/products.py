@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
 from acme.application import products as use_cases
-from acme.application.ports import ProductFilter
+from acme.application.ports import LIST_COUNT_CAP, ProductFilter
 from acme.entrypoints.api.deps import TheClock, Uow
 from acme.entrypoints.api.schemas import (
     DeletedOut,
@@ -23,22 +23,32 @@ router = APIRouter(prefix="/api/products", tags=["products"])
 @router.get("", response_model=ProductPageOut)
 def list_products(
     uow: Uow,
-    sku: str | None = None,
-    name: str | None = None,
-    description: str | None = None,
+    sku: Annotated[str | None, Query(max_length=use_cases.MAX_FILTER_LENGTH)] = None,
+    name: Annotated[str | None, Query(max_length=use_cases.MAX_FILTER_LENGTH)] = None,
+    description: Annotated[str | None, Query(max_length=use_cases.MAX_FILTER_LENGTH)] = None,
     active: bool | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=use_cases.MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=use_cases.MAX_PAGE_SIZE)] = 50,
+    count: Annotated[
+        Literal["capped", "exact"],
+        Query(
+            description="capped (default): total is exact unless more than "
+            f"{LIST_COUNT_CAP:,} matches follow the page, then a lower bound with "
+            "total_capped=true; fast on any catalog. exact: count every match (slower on "
+            "large catalogs; for confirmations and reports)."
+        ),
+    ] = "capped",
 ) -> ProductPageOut:
     filters = ProductFilter(
         sku=sku or None, name=name or None, description=description or None, active=active
     )
-    result = use_cases.list_products(uow, filters, page, page_size)
+    result = use_cases.list_products(uow, filters, page, page_size, exact_total=count == "exact")
     return ProductPageOut(
         items=[ProductOut.of(p) for p in result.items],
         page=result.page,
         page_size=result.page_size,
         total=result.total,
+        total_capped=result.total_capped,
     )
 
 

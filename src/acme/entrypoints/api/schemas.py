@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from acme.application.ports import LIST_COUNT_CAP
 from acme.domain.import_job import ImportJob
 from acme.domain.product import Product
 
@@ -55,7 +56,15 @@ class ProductPageOut(BaseModel):
     items: list[ProductOut]
     page: int
     page_size: int
-    total: int
+    total: int = Field(
+        description="Number of matching products: exact unless total_capped is true, then a "
+        f"lower bound (matches up to the page's end plus {LIST_COUNT_CAP:,} more)."
+    )
+    total_capped: bool = Field(
+        default=False,
+        description=f"True when more than {LIST_COUNT_CAP:,} matches follow this page, so "
+        "counting stopped there: read total as 'at least'.",
+    )
 
 
 class DeletedOut(BaseModel):

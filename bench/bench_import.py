@@ -1,0 +1,319 @@
+"""Import benchmark: our import beside the anchor strategies, on the same PostgreSQL and file.
+
+    python -m bench import [--rows 500000]
+
+Measured in one run, on scratch databases created and dropped here:
+- fresh import into an empty catalog (ending with every index of migration 0001), timed in a
+  separate worker process, while a second process reads ``GET /api/products`` from a running
+  ``acme serve`` and records its latencies;
+- re-import of the same file (nothing changes), again with the reader running;
+- the anchors from ``shared/bench/baseline_bench.py`` (``copy_limit``, ``best_peer``; more with
+  ACME_BENCH_ANCHORS=copy_limit,copy_upsert,best_peer_as_is,best_peer,orm_chunks) when that
+  folder exists (``../shared/bench`` beside the repository, or /work/shared/bench);
+- peak worker memory at 100k and 1M rows (ACME_BENCH_MEMORY=0 skips it).
+The CSV comes from this project's own generator (bench/gen_csv.py), cached under var/bench/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from bench.gen_csv import write_csv
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "var" / "bench"
+ADMIN_URL = os.environ.get(
+    "ACME_BENCH_ADMIN_URL",
+    os.environ.get(
+        "ACME_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    ),
+)
+
+
+def csv_file(rows: int) -> Path:
+    path = DATA / f"products-{rows}.csv"
+    if not path.exists():
+        print(f"generating {path.name} ...", flush=True)
+        write_csv(path, rows)
+    return path
+
+
+@contextmanager
+def scratch_database(migrate: bool) -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from acme.adapters.sqlalchemy.migrate import upgrade
+
+    name = f"acme_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        if migrate:
+            upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def baseline_module() -> ModuleType | None:
+    for folder in (ROOT.parent / "shared" / "bench", Path("/work/shared/bench")):
+        path = folder / "baseline_bench.py"
+        if path.exists():
+            spec = importlib.util.spec_from_file_location("baseline_bench", path)
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    return None
+
+
+def run_anchors(path: Path) -> dict[str, float]:
+    module = baseline_module()
+    if module is None:
+        print("anchors: shared/bench/baseline_bench.py not found, skipped", flush=True)
+        return {}
+    from sqlalchemy import create_engine
+
+    names = os.environ.get("ACME_BENCH_ANCHORS", "copy_limit,best_peer").split(",")
+    results: dict[str, float] = {}
+    with scratch_database(migrate=False) as url:
+        engine = create_engine(url)
+        try:
+            for name in names:
+                module.reset(engine)
+                started = time.perf_counter()
+                getattr(module, name)(engine, str(path))
+                results[name] = time.perf_counter() - started
+                print(f"  anchor {name}: {results[name]:.2f} s", flush=True)
+        finally:
+            engine.dispose()
+    return results
+
+
+# --- the worker and reader processes -----------------------------------------------------
+
+
+def worker(url: str, path: Path) -> None:
+    """Import ``path`` once through run_import and print the figures as JSON."""
+    from acme.adapters.clock import SystemClock
+    from acme.adapters.sqlalchemy.engine import build_engine
+    from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
+    from acme.adapters.storage.local import LocalFileStorage
+    from acme.application.csv_import import run_import
+    from acme.domain.import_job import ImportJob
+
+    engine = build_engine(url)
+    clock = SystemClock()
+    storage = LocalFileStorage(path.parent)
+    job = ImportJob(
+        filename=path.name,
+        storage_key=path.name,
+        bytes_total=path.stat().st_size,
+        created_at=clock.now(),
+    )
+    writers: list[Any] = []
+
+    def uow_factory() -> SqlUnitOfWork:
+        uow = SqlUnitOfWork(engine)
+        writers.append(uow)
+        return uow
+
+    with uow_factory() as uow:
+        uow.imports.add(job)
+        uow.commit()
+    started = time.perf_counter()
+    done = run_import(job.id, uow_factory=uow_factory, storage=storage, clock=clock)
+    seconds = time.perf_counter() - started
+    strategy = next(
+        (
+            w.bulk.last_strategy
+            for w in writers
+            if getattr(getattr(w, "bulk", None), "last_strategy", None)
+        ),
+        None,
+    )
+    engine.dispose()
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "status": done.status.value,
+                "error": done.error,
+                "rows": done.rows_total,
+                "created": done.created,
+                "updated": done.updated,
+                "unchanged": done.unchanged,
+                "duplicates": done.duplicates_in_file,
+                "strategy": strategy,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        ),
+        flush=True,
+    )
+
+
+def reader(base_url: str, stop_file: Path) -> None:
+    """GET /api/products until ``stop_file`` exists; print latency figures as JSON."""
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    paths = ["/api/products?page=1&page_size=50", "/api/products?page=2&page_size=50&name=a"]
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        i = 0
+        while not stop_file.exists():
+            started = time.perf_counter()
+            try:
+                ok = client.get(paths[i % len(paths)]).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += not ok
+            i += 1
+            time.sleep(0.02)
+    latencies.sort()
+    p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
+    print(
+        json.dumps(
+            {
+                "requests": len(latencies),
+                "errors": errors,
+                "p50_ms": statistics.median(latencies) if latencies else float("nan"),
+                "p95_ms": p95,
+                "max_ms": latencies[-1] if latencies else float("nan"),
+            }
+        ),
+        flush=True,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def api_server(url: str) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "ACME_DATABASE_URL": url, "ACME_BROKER_URL": "", "ACME_API_TOKEN": ""}
+    acme = Path(sys.executable).with_name("acme")
+    proc = subprocess.Popen(
+        [str(acme), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _child(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.bench_import", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def import_with_reader(url: str, path: Path, base: str | None) -> tuple[dict[str, Any], Any]:
+    stop = Path(tempfile.mkdtemp()) / "stop"
+    read = _child("--reader", base, str(stop)) if base else None
+    time.sleep(0.5)
+    work = _child("--worker", url, str(path))
+    out, _ = work.communicate()
+    stop.touch()
+    reads = json.loads(read.communicate()[0]) if read else None
+    return json.loads(out), reads
+
+
+# --- the benchmark -----------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> None:
+    rows = int(getattr(args, "rows", 500_000))
+    path = csv_file(rows)
+    print(f"file: {path.name}, {path.stat().st_size / 1e6:.1f} MB, {rows} records", flush=True)
+    with scratch_database(migrate=True) as url, api_server(url) as base:
+        fresh, fresh_reads = import_with_reader(url, path, base)
+        print(f"  ours fresh: {fresh}", flush=True)
+        print(f"  reads during fresh import: {fresh_reads}", flush=True)
+        again, again_reads = import_with_reader(url, path, base)
+        print(f"  ours re-import: {again}", flush=True)
+        print(f"  reads during re-import: {again_reads}", flush=True)
+    anchors = run_anchors(path)
+    memory: dict[int, float] = {}
+    if os.environ.get("ACME_BENCH_MEMORY", "1") != "0":
+        for n in (100_000, 1_000_000):
+            with scratch_database(migrate=True) as url:
+                result, _ = import_with_reader(url, csv_file(n), None)
+                memory[n] = result["peak_rss_mb"]
+                print(f"  memory at {n} rows: {memory[n]:.0f} MB ({result['seconds']:.1f} s)")
+
+    print("\nfigure                          ours        anchor              ratio   target")
+    best = anchors.get("best_peer")
+    copy = anchors.get("copy_limit")
+    _line(f"fresh import {rows} rows (s)", fresh["seconds"], best, "best_peer", "< 0.50")
+    _line("re-import unchanged (s)", again["seconds"], copy, "copy_limit", "< 5.00")
+    for label, reads in (("fresh", fresh_reads), ("re-import", again_reads)):
+        if reads:
+            print(
+                f"GET /api/products p95, {label:9} {reads['p95_ms']:8.1f} ms"
+                f"  ({reads['requests']} requests, {reads['errors']} errors)   target < 100 ms"
+            )
+    if memory:
+        small, large = memory[100_000], memory[1_000_000]
+        print(
+            f"peak worker RSS 100k / 1M       {small:.0f} / {large:.0f} MB"
+            f"   ratio {large / small:.2f}   target < 200 MB and ratio <= 1.10"
+        )
+    for name, seconds in anchors.items():
+        print(f"  anchor {name:16} {seconds:8.2f} s")
+
+
+def _line(label: str, ours: float, anchor: float | None, name: str, target: str) -> None:
+    if anchor:
+        print(f"{label:30} {ours:7.2f}   {name:12} {anchor:7.2f}   {ours / anchor:6.2f}   {target}")
+    else:
+        print(f"{label:30} {ours:7.2f}   ({name} not measured)")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--worker":
+        worker(sys.argv[2], Path(sys.argv[3]))
+    elif sys.argv[1] == "--reader":
+        reader(sys.argv[2], Path(sys.argv[3]))

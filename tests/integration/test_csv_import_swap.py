@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from acme.adapters.sqlalchemy.bulk_postgres import PostgresBulkWriter
 from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
 from acme.adapters.storage.local import LocalFileStorage
 from acme.application.csv_import import run_import
@@ -130,3 +131,36 @@ def test_staging_tables_of_a_dead_import_are_dropped_and_live_ones_kept(
     with engine.connect() as conn:
         conn.execute(text("DROP TABLE acme_stage_alive0"))
         conn.commit()
+
+
+def test_cancel_noticed_while_merging_rolls_everything_back(
+    engine: Engine,
+    uow_factory: Callable[[], SqlUnitOfWork],
+    storage: LocalFileStorage,
+    published: Callable[[], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = FakeClock()
+    do_import(uow_factory, storage, clock, b"sku,name\nkeep,Kept\n")
+    schema = _schema(engine)
+    job_id = submit(uow_factory, storage, clock, b"sku,name\nkeep,Changed\nnew,New\n")
+    original = PostgresBulkWriter._count
+
+    def count_then_cancel(self: PostgresBulkWriter, win: str) -> object:
+        with uow_factory() as uow:  # someone presses "cancel" while the merge runs
+            job = uow.imports.get(job_id)
+            assert job is not None
+            job.request_cancel(clock.now())
+            uow.imports.update(job)
+            uow.commit()
+        return original(self, win)
+
+    monkeypatch.setattr(PostgresBulkWriter, "_count", count_then_cancel)
+    job = run_import(job_id, uow_factory=uow_factory, storage=storage, clock=clock)
+    assert job.status is ImportStatus.CANCELLED
+    assert catalog(uow_factory) == {"keep": ("keep", "Kept", "", True)}
+    assert published() == ["import.completed"]
+    assert _schema(engine) == schema
+    monkeypatch.undo()
+    again = do_import(uow_factory, storage, clock, b"sku,name\nnew,New\n")
+    assert again.status is ImportStatus.COMPLETED and again.created == 1

@@ -116,3 +116,20 @@ def test_record_validation_agrees_with_the_product_rules(sku: str, name: str, de
     else:
         assert isinstance(result, list)
         assert field in {e.column for e in result}
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=8),
+            st.sampled_from(["", " ", "YES", " no ", "1", "maybe", "a\tb", "x\x00", "é"]),
+        ),
+        min_size=3,
+        max_size=5,
+    )
+)
+def test_the_fast_path_agrees_with_the_careful_one(cells: list[str]) -> None:
+    from acme.domain.csv_rules import _validate_slowly
+
+    header = parse_header(["active", "sku", "description", "name"])
+    assert validate_record(cells, header, 5) == _validate_slowly(cells, header, 5)

@@ -70,7 +70,7 @@ class PostgresBulkWriter(ProductBulkWriter):
         *,
         swap_min_rows: int = 20_000,
         swap_ratio: float = 0.3,
-        maintenance_work_mem: str = "1GB",
+        maintenance_work_mem: str = "256MB",
         index_workers: int = 2,
         force_strategy: str | None = None,
     ) -> None:
@@ -94,7 +94,7 @@ class PostgresBulkWriter(ProductBulkWriter):
         """A connection in autocommit mode, beside the unit of work's transaction."""
         return self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
-    def _copy(self, side: Connection, table: str, rows: Iterable[ImportRow]) -> None:
+    def _copy(self, side: Connection, table: str, rows: Iterable[ImportRow]) -> int:
         dbapi = side.connection.driver_connection
         assert dbapi is not None
         started = time.perf_counter()
@@ -105,9 +105,12 @@ class PostgresBulkWriter(ProductBulkWriter):
             ) as copy,
         ):
             write = copy.write_row
+            n = 0
             for row in rows:
                 write(row)
+                n += 1
         log.debug("%.3f s  COPY (parsing included)", time.perf_counter() - started)
+        return n
 
     def _drop_leftovers(self, side: Connection, mine: str) -> None:
         """Drop side tables whose import is gone (its session advisory lock is free)."""
@@ -157,26 +160,39 @@ class PostgresBulkWriter(ProductBulkWriter):
                 " description text, active boolean)",
                 side,
             )
-            self._copy(side, stage, rows)
+            staged = self._copy(side, stage, rows)
             progress(0.0)
             self._exec(f"ANALYZE {stage}", side)
             self._exec("SET LOCAL work_mem = '256MB'")
             self._exec("SELECT pg_advisory_xact_lock(:k)", k=MERGE_LOCK_KEY)
             self._exec("LOCK TABLE products IN SHARE ROW EXCLUSIVE MODE")
             self._drop_leftovers(side, owner)
-            counts = self._count(win)
+            if self._exec("SELECT NOT EXISTS (SELECT 1 FROM products)").scalar():
+                # An empty catalog (the first import): every winner is new, so skip the
+                # comparison and count what the merge inserts.
+                strategy = self.force_strategy or (
+                    "swap" if staged >= self.swap_min_rows else "in_place"
+                )
+                if staged == 0:
+                    strategy = "none"
+                changes = -1
+            else:
+                counts = self._count(win)
+                changes = counts.created + counts.updated
+                strategy = (
+                    "none"
+                    if changes == 0
+                    else self.force_strategy or self._choose(changes, counts.created)
+                )
             progress(0.1)
-            changes = counts.created + counts.updated
-            strategy = (
-                "none"
-                if changes == 0
-                else self.force_strategy or self._choose(changes, counts.created)
-            )
             self.last_strategy = strategy
+            inserted = 0
             if strategy == "swap":
-                self._swap(win, now, progress)
+                inserted = self._swap(win, now, progress)
             elif strategy == "in_place":
-                self._in_place(win, now)
+                inserted = self._in_place(win, now)
+            if changes == -1:
+                counts = MergeCounts(created=inserted, updated=0, unchanged=0)
             # Dropped in the unit of work, so it goes only if the unit of work commits (and
             # otherwise is recognised as a leftover by the next import).
             self._exec(f"DROP TABLE {stage}")
@@ -221,7 +237,7 @@ class PostgresBulkWriter(ProductBulkWriter):
             return "in_place"  # a schema this adapter does not know how to rebuild
         return "swap"
 
-    def _in_place(self, win: str, now: datetime) -> None:
+    def _in_place(self, win: str, now: datetime) -> int:
         self._exec(
             "UPDATE products p SET sku = w.sku, name = w.name,"
             " description = coalesce(w.description, p.description),"
@@ -229,16 +245,18 @@ class PostgresBulkWriter(ProductBulkWriter):
             f" FROM {win} w WHERE p.sku_key = w.key AND {_CHANGED}",
             now=now,
         )
-        self._exec(
-            "INSERT INTO products (sku, sku_key, name, description, active, created_at,"
-            " updated_at) SELECT w.sku, w.key, w.name, coalesce(w.description, ''),"
-            f" coalesce(w.active, true), :now, :now FROM {win} w"
-            " WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku_key = w.key)"
-            " ORDER BY w.line",
-            now=now,
+        return int(
+            self._exec(
+                "INSERT INTO products (sku, sku_key, name, description, active, created_at,"
+                " updated_at) SELECT w.sku, w.key, w.name, coalesce(w.description, ''),"
+                f" coalesce(w.active, true), :now, :now FROM {win} w"
+                " WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku_key = w.key)"
+                " ORDER BY w.line",
+                now=now,
+            ).rowcount
         )
 
-    def _swap(self, win: str, now: datetime, progress: Callable[[float], None]) -> None:
+    def _swap(self, win: str, now: datetime, progress: Callable[[float], None]) -> int:
         sequence = self._exec("SELECT pg_get_serial_sequence('products', 'id')").scalar_one()
         indexes = self._exec(
             "SELECT indexname, indexdef FROM pg_indexes"
@@ -269,7 +287,7 @@ class PostgresBulkWriter(ProductBulkWriter):
                 builder,
                 now=now,
             )
-            self._exec(
+            inserted = self._exec(
                 f"INSERT INTO {NEW_TABLE} (sku, sku_key, name, description, active,"
                 " created_at, updated_at) SELECT w.sku, w.key, w.name,"
                 f" coalesce(w.description, ''), coalesce(w.active, true), :now, :now FROM {win} w"
@@ -277,7 +295,7 @@ class PostgresBulkWriter(ProductBulkWriter):
                 " ORDER BY w.line",
                 builder,
                 now=now,
-            )
+            ).rowcount
             self._exec(f"ANALYZE {NEW_TABLE}", builder)
         finally:
             builder.close()
@@ -300,6 +318,7 @@ class PostgresBulkWriter(ProductBulkWriter):
         self._exec(f"ALTER TABLE {NEW_TABLE} RENAME TO products")
         for temp_name, name in renames:
             self._exec(f'ALTER INDEX {temp_name} RENAME TO "{name}"')
+        return int(inserted)
 
     def _build_indexes(
         self, indexes: list[Any], progress: Callable[[float], None]

@@ -2,7 +2,9 @@
 
 Both on PostgreSQL (each on a fresh database of its own), on loopback, measured in one run:
 
-- `acme import PATH --wait` (the CLI, same use case as the UI), wall time of the command;
+- `acme import PATH --wait` (the CLI, same use case as the UI), wall time of the command,
+  run once before and once after the page (their mean is the reference, so drifting load on
+  a shared machine weighs on both sides alike);
 - the page: Playwright drives Debian's Chromium; time from pressing "Upload and import" to the
   page showing "Import complete" (tus upload in 5 MiB parts, the import, live progress);
 - the longest single HTTP request of the page's flow, from the app's own `Server-Timing`
@@ -233,16 +235,22 @@ def run(args: argparse.Namespace) -> None:
         print(f"  file: {rows:,} rows, {size / 1e6:.1f} MB, from {source}")
         (work / "cli").mkdir()
         (work / "page").mkdir()
-        with database("acme_bench_cli") as cli_db:
-            cli_s = time_cli(csv_path, cli_db, work / "cli")
-            cli_job = job_run_seconds(cli_db)
-        with database("acme_bench_page") as page_db, server(page_db, work / "page") as url:
-            page_s, info = time_page(csv_path, url)
-            page_job = job_run_seconds(page_db)
+        # CLI before and after the page, so drifting machine load weighs on both sides alike.
+        cli_runs: list[tuple[float, float]] = []
+        for label in ("before", "after"):
+            if label == "after":
+                with database("acme_bench_page") as page_db, server(page_db, work / "page") as url:
+                    page_s, info = time_page(csv_path, url)
+                    page_job = job_run_seconds(page_db)
+            with database("acme_bench_cli") as cli_db:
+                cli_runs.append((time_cli(csv_path, cli_db, work / "cli"), job_run_seconds(cli_db)))
+        cli_s = sum(r[0] for r in cli_runs) / len(cli_runs)
+        cli_job = sum(r[1] for r in cli_runs) / len(cli_runs)
         ratio = page_s / cli_s
         longest_ms, longest_what = info["longest"]  # type: ignore[misc]
         print(f"  page counts: {info['counts']}")
-        print(f"  acme import (CLI):          {cli_s:7.2f} s")
+        runs = ", ".join(f"{r[0]:.2f}" for r in cli_runs)
+        print(f"  acme import (CLI), mean:     {cli_s:7.2f} s   (runs before/after: {runs} s)")
         print(f"  through the page (Chromium): {page_s:7.2f} s")
         print(
             f"  of which: upload {info['upload_s']:.2f} s; the import job ran "

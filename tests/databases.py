@@ -47,7 +47,15 @@ def sqlite_database(folder: Path) -> Iterator[str]:
     yield url
 
 
-TABLES_TO_EMPTY = ("outbox_events", "products", "uploads", "import_errors", "import_jobs")
+TABLES_TO_EMPTY = (
+    "webhook_deliveries",
+    "webhooks",
+    "outbox_events",
+    "products",
+    "uploads",
+    "import_errors",
+    "import_jobs",
+)
 
 
 def empty_tables(url: str) -> None:

@@ -6,19 +6,25 @@ from __future__ import annotations
 
 import copy
 import io
-from collections.abc import Callable, Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from acme.application.ports import (
     LIST_COUNT_CAP,
+    AddressGuard,
     Clock,
+    DeliveryRepository,
     EventPublisher,
     FileStorage,
     ImportJobRepository,
     ImportRow,
     MergeCounts,
+    OutboxEvent,
+    OutboxReader,
     ProductBulkWriter,
     ProductFilter,
     ProductPage,
@@ -27,13 +33,17 @@ from acme.application.ports import (
     TaskQueue,
     UnitOfWork,
     UploadRepository,
+    WebhookRepository,
+    WebhookSender,
 )
+from acme.application.webhooks import event_body
 from acme.domain.errors import ConflictError, NotFoundError
 from acme.domain.events import DomainEvent
 from acme.domain.import_job import ImportJob
 from acme.domain.product import Product
 from acme.domain.sku import sku_filter_key
 from acme.domain.upload import Upload
+from acme.domain.webhook import Delivery, DeliveryStatus, SendResult, Webhook
 
 
 class FakeClock(Clock):
@@ -257,6 +267,9 @@ class FakeStore:
         self.imports = FakeImportJobRepository()
         self.events: list[DomainEvent] = []
         self.commits = 0
+        self.webhooks = FakeWebhookRepository()
+        self.deliveries = FakeDeliveryRepository(self.webhooks)
+        self.dispatched: set[str] = set()
 
 
 class FakeUnitOfWork(UnitOfWork):
@@ -269,6 +282,11 @@ class FakeUnitOfWork(UnitOfWork):
         self.products = copy.deepcopy(self._store.products)
         self.uploads = copy.deepcopy(self._store.uploads)
         self.events = FakeEventPublisher()
+        self.webhooks, self.deliveries = copy.deepcopy(
+            (self._store.webhooks, self._store.deliveries)
+        )
+        self.outbox = FakeOutboxReader(self._store.events, set(self._store.dispatched))
+        self.deliveries.outbox = self._store.events
         self.imports = copy.deepcopy(self._store.imports)
         self._imports_seen = copy.deepcopy(self._store.imports)
         self.bulk = FakeBulkWriter(self.products)
@@ -296,6 +314,11 @@ class FakeUnitOfWork(UnitOfWork):
         self._store.events.extend(self.events.pending)
         self.events.pending = []
         self._store.commits += 1
+        assert isinstance(self.outbox, FakeOutboxReader)
+        self._store.webhooks, self._store.deliveries = copy.deepcopy(
+            (self.webhooks, self.deliveries)
+        )
+        self._store.dispatched = set(self.outbox.dispatched)
 
     def rollback(self) -> None:
         if isinstance(getattr(self, "events", None), FakeEventPublisher):
@@ -310,6 +333,170 @@ class FakeUnitOfWork(UnitOfWork):
 def fake_product(**overrides: object) -> Product:
     base = Product(sku="SKU-1", name="Widget", description="A widget")
     return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+class FakeWebhookRepository(WebhookRepository):
+    def __init__(self) -> None:
+        self.rows: dict[int, Webhook] = {}
+        self.leases: dict[int, datetime] = {}
+        self._next_id = 1
+
+    def add(self, webhook: Webhook) -> Webhook:
+        webhook.id = self._next_id
+        self._next_id += 1
+        self.rows[webhook.id] = copy.deepcopy(webhook)
+        return webhook
+
+    def get(self, webhook_id: int) -> Webhook | None:
+        found = self.rows.get(webhook_id)
+        return copy.deepcopy(found) if found else None
+
+    def list(self) -> list[Webhook]:
+        return [copy.deepcopy(w) for _, w in sorted(self.rows.items())]
+
+    def update(self, webhook: Webhook) -> None:
+        assert webhook.id is not None
+        self.rows[webhook.id] = copy.deepcopy(webhook)
+
+    def delete(self, webhook_id: int) -> bool:
+        return self.rows.pop(webhook_id, None) is not None
+
+    def lease(self, webhook_id: int, now: datetime, until: datetime) -> bool:
+        held = self.leases.get(webhook_id)
+        if webhook_id not in self.rows or (held is not None and held >= now):
+            return False
+        self.leases[webhook_id] = until
+        return True
+
+    def release(self, webhook_id: int) -> None:
+        self.leases.pop(webhook_id, None)
+
+
+class FakeDeliveryRepository(DeliveryRepository):
+    def __init__(self, webhooks: FakeWebhookRepository) -> None:
+        self.rows: dict[int, Delivery] = {}
+        self._webhooks = webhooks
+        self.outbox: list[DomainEvent] = []  # the store's committed events (FakeUnitOfWork)
+        self._next_id = 1
+
+    def _live(self) -> list[Delivery]:
+        return [d for _, d in sorted(self.rows.items()) if d.webhook_id in self._webhooks.rows]
+
+    def add_many(self, deliveries: Sequence[Delivery]) -> None:
+        for d in deliveries:
+            self.add(d)
+
+    def add(self, delivery: Delivery) -> Delivery:
+        if any(
+            d.webhook_id == delivery.webhook_id and d.event_id == delivery.event_id
+            for d in self.rows.values()
+        ):
+            raise AssertionError("duplicate delivery for one webhook and event")
+        delivery.id = self._next_id
+        self._next_id += 1
+        self.rows[delivery.id] = copy.deepcopy(delivery)
+        return delivery
+
+    def add_for_events(self, webhook_id: int, seqs: Sequence[int], now: datetime) -> None:
+        for seq in sorted(seqs):
+            e = self.outbox[seq - 1]
+            body = event_body(e.id, e.type, e.created_at, e.data)
+            self.add(Delivery(webhook_id, e.id, e.type, body, created_at=now, next_attempt_at=now))
+
+    def save_attempts(self, deliveries: Sequence[Delivery]) -> None:
+        for d in deliveries:
+            assert d.id is not None
+            if d.id in self.rows:
+                self.rows[d.id] = copy.deepcopy(d)
+
+    def webhooks_with_due_head(self, now: datetime, limit: int) -> list[int]:
+        heads: dict[int, Delivery] = {}
+        for d in self._live():
+            if d.status == DeliveryStatus.PENDING:
+                heads.setdefault(d.webhook_id, d)
+        due = []
+        for webhook_id, head in heads.items():
+            hook = self._webhooks.rows[webhook_id]
+            lease = self._webhooks.leases.get(webhook_id)
+            if head.next_attempt_at <= now and hook.enabled and (lease is None or lease < now):
+                due.append(head)
+        due.sort(key=lambda d: d.next_attempt_at)
+        return [d.webhook_id for d in due[:limit]]
+
+    def pending_head(self, webhook_id: int, limit: int) -> list[Delivery]:
+        return [
+            copy.deepcopy(d)
+            for d in self._live()
+            if d.webhook_id == webhook_id and d.status == DeliveryStatus.PENDING
+        ][:limit]
+
+    def list_for_webhook(self, webhook_id: int, limit: int) -> list[Delivery]:
+        mine = [copy.deepcopy(d) for d in self._live() if d.webhook_id == webhook_id]
+        return list(reversed(mine))[:limit]
+
+    def latest_by_webhook(self) -> dict[int, Delivery]:
+        latest: dict[int, Delivery] = {}
+        for d in self._live():
+            if d.attempts > 0:
+                latest[d.webhook_id] = copy.deepcopy(d)
+        return latest
+
+
+class FakeOutboxReader(OutboxReader):
+    """Reads the committed events of a FakeStore; ``seq`` is the position in that list."""
+
+    def __init__(self, events: list[DomainEvent], dispatched: set[str]) -> None:
+        self._events = events
+        self.dispatched = dispatched
+
+    def claim(self, limit: int) -> list[OutboxEvent]:
+        out = []
+        for seq, e in enumerate(self._events, start=1):
+            if e.id not in self.dispatched:
+                out.append(OutboxEvent(seq=seq, event_id=e.id, type=e.type))
+            if len(out) >= limit:
+                break
+        return out
+
+    def mark_dispatched(self, seqs: Sequence[int], now: datetime) -> None:
+        for seq in seqs:
+            self.dispatched.add(self._events[seq - 1].id)
+
+    def pending_count(self) -> int:
+        return sum(1 for e in self._events if e.id not in self.dispatched)
+
+
+class FakeAddressGuard(AddressGuard):
+    """Refuses URLs whose host is in ``refused``."""
+
+    def __init__(self, refused: set[str] | None = None) -> None:
+        self.refused = refused or set()
+
+    def refusal(self, url: str) -> str | None:
+        host = urlsplit(url).hostname or ""
+        return (
+            f"webhook URL host '{host}' resolves to a private address"
+            if (host in self.refused)
+            else None
+        )
+
+
+class FakeSender(WebhookSender):
+    """Records every request; answers with the next scripted result (default: HTTP 200)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []  # (url, message id, body)
+        self.script: dict[str, list[SendResult]] = {}  # url -> results to give, in order
+
+    def send(self, url: str, secret: str, message_id: str, body: str) -> SendResult:
+        self.sent.append((url, message_id, body))
+        queue = self.script.get(url)
+        if queue:
+            return queue.pop(0)
+        return SendResult(200, 1)
+
+    def types_to(self, url: str) -> list[str]:
+        return [json.loads(body)["type"] for u, _, body in self.sent if u == url]
 
 
 class FakeTaskQueue(TaskQueue):

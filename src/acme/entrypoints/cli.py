@@ -36,6 +36,10 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
+webhooks_app = typer.Typer(help="Manage webhooks and run their dispatcher.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -245,6 +249,117 @@ def _export_or_fail(run: Callable[[], int]) -> int:
         fail(f"export failed: cannot read products from the database: {reason}", 1)
     except OSError as exc:
         fail(f"export failed: cannot write: {exc.strerror or exc}", 1)
+
+
+@webhooks_app.command("list")
+def webhooks_list() -> None:
+    """List webhooks with their events, state and last delivery."""
+    from acme.application import webhooks as uc
+    from acme.entrypoints.container import Container
+
+    c = Container()
+    views = uc.list_webhooks(c.uow)
+    if not views:
+        typer.echo("no webhooks")
+    for v in views:
+        w, last = v.webhook, v.last_delivery
+        state = "enabled" if w.enabled else "disabled"
+        result = "never sent"
+        if last is not None:
+            result = f"last: {last.event_type} {last.status.value}" + (
+                f" HTTP {last.last_status_code}" if last.last_status_code else ""
+            )
+        typer.echo(f"{w.id}\t{w.url}\t{','.join(w.events)}\t{state}\t{result}")
+
+
+@webhooks_app.command("add")
+def webhooks_add(
+    url: str = typer.Argument(..., help="Where to POST events (http or https)."),
+    event: list[str] = typer.Option(
+        ..., "--event", "-e", help="An event type to subscribe to (repeatable)."
+    ),
+    disabled: bool = typer.Option(False, "--disabled", help="Create it disabled."),
+) -> None:
+    """Add a webhook; prints its id and signing secret (shown only this once)."""
+    from acme.application import webhooks as uc
+    from acme.domain.errors import DomainError
+    from acme.entrypoints.container import Container
+
+    c = Container()
+    try:
+        w = uc.create_webhook(
+            c.uow, c.clock(), c.address_guard(), uc.NewWebhook(url, list(event), not disabled)
+        )
+    except DomainError as exc:
+        fail(exc.message, 2)
+    typer.echo(f"webhook {w.id} created for {w.url}")
+    typer.echo(f"secret (shown only now): {w.secret}")
+
+
+@webhooks_app.command("remove")
+def webhooks_remove(webhook_id: int = typer.Argument(..., help="The webhook's id.")) -> None:
+    """Delete a webhook and its delivery log."""
+    from acme.application import webhooks as uc
+    from acme.domain.errors import DomainError
+    from acme.entrypoints.container import Container
+
+    try:
+        uc.delete_webhook(Container().uow, webhook_id)
+    except DomainError as exc:
+        fail(exc.message, 1)
+    typer.echo(f"webhook {webhook_id} removed")
+
+
+@webhooks_app.command("test")
+def webhooks_test(webhook_id: int = typer.Argument(..., help="The webhook's id.")) -> None:
+    """Send a webhook.test event now and print the receiver's answer; exit 1 if it failed."""
+    from acme.application import webhooks as uc
+    from acme.domain.errors import DomainError
+    from acme.entrypoints.container import Container
+
+    c = Container()
+    try:
+        out = uc.send_test_event(c.uow, c.clock(), c.webhook_sender(), webhook_id)
+    except DomainError as exc:
+        fail(exc.message, 1)
+    if out.ok:
+        typer.echo(f"ok: HTTP {out.status_code} in {out.duration_ms} ms")
+        return
+    fail(
+        f"HTTP {out.status_code} in {out.duration_ms} ms"
+        if out.status_code
+        else f"{out.error} (after {out.duration_ms} ms)",
+        1,
+    )
+
+
+@webhooks_app.command("dispatch")
+def webhooks_dispatch(
+    once: bool = typer.Option(False, "--once", help="Send what is due now, then exit."),
+) -> None:
+    """Run the webhook dispatcher (long-running; stop with Ctrl-C). Safe to run several."""
+    import signal
+    import threading
+
+    from acme.entrypoints.container import Container
+
+    c = Container()
+    if once:
+        typer.echo(f"{c.dispatcher().run_once()} delivery attempts made")
+        return
+    loop = c.dispatch_loop()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    loop.start()
+    typer.echo("webhook dispatcher running; Ctrl-C to stop")
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        loop.stop()
+        typer.echo("webhook dispatcher stopped")
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ Nothing here is built at import time; ``Container()`` builds lazily, on first us
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection
 from datetime import timedelta
 from functools import partial
@@ -15,8 +16,12 @@ from sqlalchemy import Engine
 from acme.adapters.clock import SystemClock
 from acme.adapters.sqlalchemy.engine import build_engine
 from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
+from acme.adapters.webhooks.guard import DnsAddressGuard
+from acme.adapters.webhooks.sender import HttpxWebhookSender
 from acme.application import import_jobs
 from acme.application.ports import Clock, DependencyCheck, FileStorage, TaskQueue, UnitOfWork
+from acme.application.webhook_dispatch import DispatchConfig, Dispatcher, DispatchLoop
+from acme.domain.webhook import RetryPolicy
 from acme.entrypoints.settings import Settings
 
 
@@ -126,7 +131,10 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     storage = providers.Singleton(build_storage, url=settings.provided.storage_url)
 
-    uow = providers.Factory(SqlUnitOfWork, engine=engine)
+    # set after every commit that published events, which wakes this process's webhook
+    # dispatcher at once (it also polls, for events committed by other processes)
+    dispatch_wakeup = providers.Singleton(threading.Event)
+    uow = providers.Factory(SqlUnitOfWork, engine=engine, after_commit=dispatch_wakeup.provided.set)
 
     # Imports: the engine's run_import, the worker-side executor, recovery, the task queue.
     import_runner = providers.Singleton(
@@ -157,6 +165,35 @@ class Container(containers.DeclarativeContainer):
         workers=settings.provided.import_workers,
         stale_after=settings.provided.import_stale_after,
     )
+
+    # Webhooks (dispatch_wakeup is declared above, before the unit of work that sets it)
+    address_guard = providers.Singleton(
+        DnsAddressGuard, allow_private=settings.provided.webhook_allow_private
+    )
+    webhook_sender = providers.Singleton(
+        HttpxWebhookSender,
+        guard=address_guard,
+        timeout_seconds=settings.provided.webhook_timeout_seconds,
+        max_connections=settings.provided.webhook_concurrency,
+    )
+    retry_policy = providers.Singleton(
+        RetryPolicy, base_seconds=settings.provided.webhook_retry_base_seconds
+    )
+    dispatch_config = providers.Singleton(
+        DispatchConfig,
+        concurrency=settings.provided.webhook_concurrency,
+        poll_seconds=settings.provided.webhook_poll_seconds,
+        lease_seconds=settings.provided.webhook_lease_seconds,
+    )
+    dispatcher = providers.Singleton(
+        Dispatcher,
+        uow_factory=uow.provider,
+        clock=clock,
+        sender=webhook_sender,
+        policy=retry_policy,
+        config=dispatch_config,
+    )
+    dispatch_loop = providers.Singleton(DispatchLoop, dispatcher=dispatcher, wakeup=dispatch_wakeup)
     dependency_checks = providers.Singleton(
         build_dependency_checks, engine=engine, broker_url=settings.provided.broker_url
     )

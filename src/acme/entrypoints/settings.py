@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     """Largest file a resumable upload accepts (tus ``Tus-Max-Size``)."""
     upload_chunk_bytes: int = 5 * 1024**2
     """Part size the upload page sends per request."""
+    webhook_timeout_seconds: float = 10.0
+    webhook_concurrency: int = 16
+    webhook_retry_base_seconds: float = 5.0
+    webhook_poll_seconds: float = 0.5
+    webhook_lease_seconds: float = 120.0
     # Imports (task queue name, recovery of jobs whose worker died, in-process threads)
     task_queue: str = "acme-imports"
     import_stale_after: float = 120.0

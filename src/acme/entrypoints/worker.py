@@ -5,7 +5,8 @@ app configured by ``adapters.tasks.celery_queue.celery_config`` (acks_late, reje
 lost, prefetch 1) and consumes the configured queue with a thread pool. The task parses its
 argument and calls one use case through the container (``import_jobs.execute_import``).
 A daemon thread runs ``recover_stale_imports`` every ``ACME_IMPORT_STALE_AFTER / 2`` seconds,
-so an import whose worker died is re-queued (or, after too many attempts, failed).
+so an import whose worker died is re-queued (or, after too many attempts, failed). Another
+runs the webhook dispatcher (``DispatchLoop``), as ``acme serve`` does when there is no broker.
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ def run_worker(container: Container, *, concurrency: int = 2, loglevel: str = "I
     )
     stop = threading.Event()
     start_recovery_loop(container, stop)
+    # webhooks: this worker also runs the dispatcher thread (safe beside other workers and
+    # `acme webhooks dispatch`: claims are per-webhook leases with FOR UPDATE SKIP LOCKED)
+    dispatch_loop = container.dispatch_loop()
+    dispatch_loop.start()
     try:
         app.worker_main(
             [
@@ -83,3 +88,4 @@ def run_worker(container: Container, *, concurrency: int = 2, loglevel: str = "I
         )
     finally:
         stop.set()
+        dispatch_loop.stop()

@@ -152,6 +152,64 @@ Index("import_jobs_created_at", import_jobs.c.created_at)
 Index("import_errors_job_line", import_errors.c.job_id, import_errors.c.line)
 
 
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("lease_until", UtcDateTime(), nullable=True),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "webhook_id",
+        BigId,
+        ForeignKey("webhooks.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event_id", String(64), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_status_code", Integer, nullable=True),
+    Column("duration_ms", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("last_attempt_at", UtcDateTime(), nullable=True),
+)
+
+Index(
+    "webhook_deliveries_event_uq",
+    webhook_deliveries.c.webhook_id,
+    webhook_deliveries.c.event_id,
+    unique=True,
+)
+Index("webhook_deliveries_log", webhook_deliveries.c.webhook_id, webhook_deliveries.c.id)
+Index(
+    "webhook_deliveries_due",
+    webhook_deliveries.c.next_attempt_at,
+    webhook_deliveries.c.webhook_id,
+    postgresql_where=text("status = 'pending'"),
+    sqlite_where=text("status = 'pending'"),
+)
+Index(
+    "webhook_deliveries_pending_queue",
+    webhook_deliveries.c.webhook_id,
+    webhook_deliveries.c.id,
+    postgresql_where=text("status = 'pending'"),
+    sqlite_where=text("status = 'pending'"),
+)
+
+
 def on_dialect(obj: Any, dialect: str) -> bool:
     """Whether a schema object described here exists on ``dialect`` (see info["dialects"])."""
     dialects = getattr(obj, "info", {}).get("dialects")

@@ -13,6 +13,11 @@ from acme.adapters.sqlalchemy.imports import SqlImportJobRepository
 from acme.adapters.sqlalchemy.outbox import OutboxEventPublisher
 from acme.adapters.sqlalchemy.products import SqlProductRepository
 from acme.adapters.sqlalchemy.uploads import SqlUploadRepository
+from acme.adapters.sqlalchemy.webhooks import (
+    SqlDeliveryRepository,
+    SqlOutboxReader,
+    SqlWebhookRepository,
+)
 from acme.application.ports import ProductBulkWriter, UnitOfWork
 
 
@@ -36,6 +41,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.uploads = SqlUploadRepository(self._conn)
         self.imports = SqlImportJobRepository(self._conn)
         self.bulk = self._bulk_writer(self._conn)
+        self.webhooks = SqlWebhookRepository(self._conn)
+        self.deliveries = SqlDeliveryRepository(self._conn)
+        self.outbox = SqlOutboxReader(self._conn)
         return self
 
     def __exit__(

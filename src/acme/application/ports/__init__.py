@@ -20,16 +20,28 @@ from acme.application.ports.products import (
 from acme.application.ports.storage import FileStorage
 from acme.application.ports.uow import UnitOfWork
 from acme.application.ports.uploads import UploadRepository
+from acme.application.ports.webhooks import (
+    AddressGuard,
+    DeliveryRepository,
+    OutboxEvent,
+    OutboxReader,
+    WebhookRepository,
+    WebhookSender,
+)
 
 __all__ = [
     "LIST_COUNT_CAP",
+    "AddressGuard",
     "Clock",
+    "DeliveryRepository",
     "DependencyCheck",
     "EventPublisher",
     "FileStorage",
     "ImportJobRepository",
     "ImportRow",
     "MergeCounts",
+    "OutboxEvent",
+    "OutboxReader",
     "ProductBulkWriter",
     "ProductFilter",
     "ProductPage",
@@ -38,4 +50,6 @@ __all__ = [
     "TaskQueue",
     "UnitOfWork",
     "UploadRepository",
+    "WebhookRepository",
+    "WebhookSender",
 ]

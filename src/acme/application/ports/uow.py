@@ -8,6 +8,7 @@ from acme.application.ports.events import EventPublisher
 from acme.application.ports.imports import ImportJobRepository, ProductBulkWriter
 from acme.application.ports.products import ProductRepository
 from acme.application.ports.uploads import UploadRepository
+from acme.application.ports.webhooks import DeliveryRepository, OutboxReader, WebhookRepository
 
 
 class UnitOfWork(ABC):
@@ -18,6 +19,9 @@ class UnitOfWork(ABC):
     imports: ImportJobRepository
     bulk: ProductBulkWriter
     uploads: UploadRepository
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
+    outbox: OutboxReader
 
     def __enter__(self) -> Self:
         return self

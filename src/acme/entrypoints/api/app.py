@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from acme.entrypoints.api import docs, health, imports, products, uploads
+from acme.entrypoints.api import docs, health, imports, products, uploads, webhooks
 from acme.entrypoints.api.errors import install_error_handlers
 from acme.entrypoints.api.timing import ServerTimingMiddleware
 from acme.entrypoints.container import Container
-from acme.entrypoints.web import pages_products, pages_upload
+from acme.entrypoints.web import pages_products, pages_upload, pages_webhooks
 from acme.entrypoints.web.rendering import STATIC_DIR
 
 
@@ -28,9 +28,16 @@ def create_app(container: Container | None = None) -> FastAPI:
         queue = the_container.task_queue()
         if isinstance(queue, InProcessTaskQueue):
             queue.start_recovery()
+        # embedded default (no broker): this process also sends webhooks, on a background
+        # thread that never blocks a request; with a broker, `acme worker` does it
+        loop = the_container.dispatch_loop() if not the_container.settings().broker_url else None
+        if loop is not None:
+            loop.start()
         try:
             yield
         finally:
+            if loop is not None:
+                loop.stop()
             if isinstance(queue, InProcessTaskQueue):
                 queue.stop_recovery()
 
@@ -52,5 +59,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(pages_upload.router)
     app.include_router(imports.router)
     app.include_router(pages_products.router)
+    app.include_router(webhooks.router)
+    app.include_router(pages_webhooks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -92,12 +92,6 @@ outbox_events = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("dispatched_at", UtcDateTime(), nullable=True),
 )
-Index(
-    "outbox_events_pending",
-    outbox_events.c.id,
-    postgresql_where=text("dispatched_at IS NULL"),
-    sqlite_where=text("dispatched_at IS NULL"),
-)
 
 uploads = Table(
     "uploads",
@@ -148,8 +142,12 @@ import_errors = Table(
     Column("column", String(255), nullable=False),
     Column("reason", Text, nullable=False),
 )
-Index("import_jobs_created_at", import_jobs.c.created_at)
-Index("import_errors_job_line", import_errors.c.job_id, import_errors.c.line)
+Index(
+    "outbox_events_pending",
+    outbox_events.c.id,
+    postgresql_where=text("dispatched_at IS NULL"),
+    sqlite_where=text("dispatched_at IS NULL"),
+)
 
 
 webhooks = Table(
@@ -214,3 +212,7 @@ def on_dialect(obj: Any, dialect: str) -> bool:
     """Whether a schema object described here exists on ``dialect`` (see info["dialects"])."""
     dialects = getattr(obj, "info", {}).get("dialects")
     return dialects is None or dialect in dialects
+
+
+Index("import_jobs_created_at", import_jobs.c.created_at)
+Index("import_errors_job_line", import_errors.c.job_id, import_errors.c.line)

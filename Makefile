@@ -9,7 +9,7 @@ HOST := 127.0.0.1
 PORT ?= 8000
 export ACME_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test install install-dev lint typecheck contracts unit integration e2e bench browser clean
+.PHONY: screenshots run test install install-dev lint typecheck contracts unit integration e2e bench browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ test: install-dev browser lint typecheck contracts
 
 bench: install-dev
 	$(BIN)/python -m bench
+
+screenshots: install-dev browser
+	ACME_UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e -q
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

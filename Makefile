@@ -9,7 +9,7 @@ HOST := 127.0.0.1
 PORT ?= 8000
 export ACME_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test install install-dev lint typecheck contracts unit integration e2e bench browser clean
+.PHONY: screenshots run test install install-dev lint typecheck contracts unit integration e2e bench browser clean
 .PHONY: dockerlint infra
 TOOLS := .venv-tools
 
@@ -69,6 +69,9 @@ test: install-dev browser lint typecheck contracts dockerlint infra
 
 bench: install-dev
 	$(BIN)/python -m bench
+
+screenshots: install-dev browser
+	ACME_UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e -q
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

@@ -52,6 +52,7 @@ TABLES_TO_EMPTY = (
     "webhooks",
     "outbox_events",
     "products",
+    "uploads",
     "import_errors",
     "import_jobs",
 )

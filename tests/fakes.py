@@ -32,6 +32,7 @@ from acme.application.ports import (
     RowError,
     TaskQueue,
     UnitOfWork,
+    UploadRepository,
     WebhookRepository,
     WebhookSender,
 )
@@ -41,6 +42,7 @@ from acme.domain.events import DomainEvent
 from acme.domain.import_job import ImportJob
 from acme.domain.product import Product
 from acme.domain.sku import sku_filter_key
+from acme.domain.upload import Upload
 from acme.domain.webhook import Delivery, DeliveryStatus, SendResult, Webhook
 
 
@@ -132,6 +134,25 @@ class FakeEventPublisher(EventPublisher):
 
     def publish(self, event: DomainEvent) -> None:
         self.pending.append(event)
+
+
+class FakeUploadRepository(UploadRepository):
+    def __init__(self) -> None:
+        self.rows: dict[str, Upload] = {}
+
+    def add(self, upload: Upload) -> None:
+        self.rows[upload.id] = copy.deepcopy(upload)
+
+    def get(self, upload_id: str) -> Upload | None:
+        found = self.rows.get(upload_id)
+        return copy.deepcopy(found) if found else None
+
+    def update(self, upload: Upload) -> None:
+        if upload.id in self.rows:
+            self.rows[upload.id] = copy.deepcopy(upload)
+
+    def delete(self, upload_id: str) -> bool:
+        return self.rows.pop(upload_id, None) is not None
 
 
 class FakeImportJobRepository(ImportJobRepository):
@@ -242,6 +263,7 @@ class FakeStore:
 
     def __init__(self) -> None:
         self.products = FakeProductRepository()
+        self.uploads = FakeUploadRepository()
         self.imports = FakeImportJobRepository()
         self.events: list[DomainEvent] = []
         self.commits = 0
@@ -258,6 +280,7 @@ class FakeUnitOfWork(UnitOfWork):
 
     def __enter__(self) -> FakeUnitOfWork:
         self.products = copy.deepcopy(self._store.products)
+        self.uploads = copy.deepcopy(self._store.uploads)
         self.events = FakeEventPublisher()
         self.webhooks, self.deliveries = copy.deepcopy(
             (self._store.webhooks, self._store.deliveries)
@@ -285,6 +308,8 @@ class FakeUnitOfWork(UnitOfWork):
     def commit(self) -> None:
         assert isinstance(self.events, FakeEventPublisher)
         self._store.products = copy.deepcopy(self.products)
+        self._store.uploads = copy.deepcopy(self.uploads)
+
         self._commit_imports()
         self._store.events.extend(self.events.pending)
         self.events.pending = []

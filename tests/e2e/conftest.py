@@ -143,9 +143,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def save_screenshot(page: Page, name: str) -> Path:
-    """Keep a screenshot of the current page under docs/screenshots/NAME.png."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    """Save a screenshot of the current page as NAME.png: under docs/screenshots/ when
+    ACME_UPDATE_SCREENSHOTS=1 (`make screenshots`), else under test-results/screenshots/, so
+    an ordinary test run never rewrites tracked files."""
+    folder = (
+        SCREENSHOTS
+        if os.environ.get("ACME_UPDATE_SCREENSHOTS") == "1"
+        else ROOT / "test-results" / "screenshots"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
 

@@ -5,10 +5,12 @@ stores in S3 is imported by the worker reading it from S3."""
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from tests.s3server import new_bucket, s3_client, s3_server
 
 REDIS_URL = "redis://127.0.0.1:6379/7"
 TOKEN = "stack-token-" + uuid.uuid4().hex
+TUS = {"Tus-Resumable": "1.0.0"}
 AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -56,13 +59,12 @@ def _wait(client: TestClient, job_id: str, timeout: float = 180) -> dict[str, An
     raise AssertionError(f"import {job_id} did not finish: {job}")
 
 
-def test_web_and_worker_share_uploads_through_s3(
-    postgres_url: str,
-    s3_endpoint: str,
-    queue: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@contextmanager
+def stack(
+    postgres_url: str, s3_endpoint: str, queue: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[TestClient, str]]:
+    """The web app (an in-process client) and an `acme worker` process; yields the client and
+    the bucket. The client sends no credentials until the test adds them."""
     empty_tables(postgres_url)
     for name, value in AWS.items():
         monkeypatch.setenv(name, value)
@@ -76,9 +78,6 @@ def test_web_and_worker_share_uploads_through_s3(
         "ACME_API_TOKEN": TOKEN,
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACME_")} | settings
-    catalog = tmp_path / "catalog.csv"
-    expected = write_catalog(catalog, 4_000, invalid_every=400)
-
     app = make_app(
         postgres_url,
         broker_url=REDIS_URL,
@@ -87,7 +86,29 @@ def test_web_and_worker_share_uploads_through_s3(
         s3_endpoint_url=s3_endpoint,
         api_token=TOKEN,
     )
-    with worker_process(env, tmp_path / "worker.log"), TestClient(app) as client:
+    try:
+        with worker_process(env, tmp_path / "worker.log"), TestClient(app) as client:
+            yield client, bucket
+    finally:
+        app.state.container.engine().dispose()
+        empty_tables(postgres_url)
+
+
+def _keys(endpoint: str, bucket: str) -> dict[str, int]:
+    listed = s3_client(endpoint).list_objects_v2(Bucket=bucket, Prefix="acme/")
+    return {o["Key"]: o["Size"] for o in listed.get("Contents", [])}
+
+
+def test_web_and_worker_share_uploads_through_s3(
+    postgres_url: str,
+    s3_endpoint: str,
+    queue: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    catalog = tmp_path / "catalog.csv"
+    expected = write_catalog(catalog, 4_000, invalid_every=400)
+    with stack(postgres_url, s3_endpoint, queue, tmp_path, monkeypatch) as (client, bucket):
         with catalog.open("rb") as f:
             refused = client.post("/api/imports", files={"file": ("catalog.csv", f, "text/csv")})
         assert refused.status_code == 401
@@ -96,13 +117,56 @@ def test_web_and_worker_share_uploads_through_s3(
             r = client.post("/api/imports", files={"file": ("catalog.csv", f, "text/csv")})
         assert r.status_code == 202, r.text
         job = _wait(client, r.json()["id"])
-        before = client.get("/api/products?page_size=1&count=exact").json()["total"]
-    app.state.container.engine().dispose()
-    empty_tables(postgres_url)
+        total = client.get("/api/products?page_size=1&count=exact").json()["total"]
+        stored = _keys(s3_endpoint, bucket)
 
     assert job["status"] == "completed", job
     assert (job["created"], job["invalid"]) == (expected.unique, len(expected.invalid_lines))
-    assert before == expected.unique
-    stored = s3_client(s3_endpoint).list_objects_v2(Bucket=bucket, Prefix="acme/")
-    sizes = [o["Size"] for o in stored.get("Contents", [])]
-    assert catalog.stat().st_size in sizes  # the upload itself lives in S3, under the prefix
+    assert total == expected.unique
+    assert catalog.stat().st_size in stored.values()  # the upload itself lives in S3
+
+
+def test_a_resumable_upload_lands_in_s3_part_by_part_and_the_worker_imports_it(
+    postgres_url: str,
+    s3_endpoint: str,
+    queue: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    catalog = tmp_path / "catalog.csv"
+    expected = write_catalog(catalog, 3_000, invalid_every=300, recased_every=50)
+    data = catalog.read_bytes()
+    part = 40_000
+    with stack(postgres_url, s3_endpoint, queue, tmp_path, monkeypatch) as (client, bucket):
+        client.headers["Authorization"] = f"Bearer {TOKEN}"
+        name = base64.b64encode(b"catalog.csv").decode()
+        created = client.post(
+            "/api/uploads",
+            headers={**TUS, "Upload-Length": str(len(data)), "Upload-Metadata": f"filename {name}"},
+        )
+        assert created.status_code == 201, created.text
+        url = created.headers["Location"]
+        for offset in range(0, len(data), part):
+            r = client.patch(
+                url,
+                headers={**TUS, "Content-Type": "application/offset+octet-stream",
+                         "Upload-Offset": str(offset)},
+                content=data[offset : offset + part],
+            )  # fmt: skip
+            assert r.status_code == 204, r.text
+        stored = _keys(s3_endpoint, bucket)
+        r = client.post(f"{url}/import")
+        assert r.status_code == 202, r.text
+        job = _wait(client, r.json()["id"])
+        total = client.get("/api/products?page_size=1&count=exact").json()["total"]
+
+    parts = {k: v for k, v in stored.items() if "/.parts/" in k}
+    assert len(parts) == -(-len(data) // part)  # one S3 object per PATCH
+    assert sum(parts.values()) == len(data)
+    assert job["status"] == "completed", job
+    assert (job["created"], job["invalid"], job["duplicates_in_file"]) == (
+        expected.unique,
+        len(expected.invalid_lines),
+        expected.duplicates,
+    )
+    assert total == expected.unique

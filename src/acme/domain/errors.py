@@ -31,3 +31,7 @@ class InvalidStateError(DomainError):
 
 class ConfirmationRequiredError(DomainError):
     """A destructive operation was asked for without its explicit confirmation."""
+
+
+class TooLargeError(DomainError):
+    """The request or file is larger than allowed."""

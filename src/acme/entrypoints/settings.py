@@ -13,6 +13,10 @@ class Settings(BaseSettings):
     storage_url: str = "file://./var/uploads"
     api_token: str = ""
     webhook_allow_private: bool = False
+    upload_max_bytes: int = 5 * 1024**3
+    """Largest file a resumable upload accepts (tus ``Tus-Max-Size``)."""
+    upload_chunk_bytes: int = 5 * 1024**2
+    """Part size the upload page sends per request."""
     webhook_timeout_seconds: float = 10.0
     webhook_concurrency: int = 16
     webhook_retry_base_seconds: float = 5.0

@@ -93,6 +93,17 @@ outbox_events = Table(
     Column("dispatched_at", UtcDateTime(), nullable=True),
 )
 
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("filename", String(255), nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("offset", BigInteger, nullable=False, default=0),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("import_job_id", String(64), nullable=True),
+)
+
 import_jobs = Table(
     "import_jobs",
     metadata,

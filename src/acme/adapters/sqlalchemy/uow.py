@@ -12,6 +12,7 @@ from acme.adapters.sqlalchemy.bulk_sqlite import SqliteBulkWriter
 from acme.adapters.sqlalchemy.imports import SqlImportJobRepository
 from acme.adapters.sqlalchemy.outbox import OutboxEventPublisher
 from acme.adapters.sqlalchemy.products import SqlProductRepository
+from acme.adapters.sqlalchemy.uploads import SqlUploadRepository
 from acme.adapters.sqlalchemy.webhooks import (
     SqlDeliveryRepository,
     SqlOutboxReader,
@@ -37,6 +38,7 @@ class SqlUnitOfWork(UnitOfWork):
         self._conn.begin()
         self.products = SqlProductRepository(self._conn)
         self.events = OutboxEventPublisher(self._conn)
+        self.uploads = SqlUploadRepository(self._conn)
         self.imports = SqlImportJobRepository(self._conn)
         self.bulk = self._bulk_writer(self._conn)
         self.webhooks = SqlWebhookRepository(self._conn)

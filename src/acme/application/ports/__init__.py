@@ -19,6 +19,7 @@ from acme.application.ports.products import (
 )
 from acme.application.ports.storage import FileStorage
 from acme.application.ports.uow import UnitOfWork
+from acme.application.ports.uploads import UploadRepository
 from acme.application.ports.webhooks import (
     AddressGuard,
     DeliveryRepository,
@@ -48,6 +49,7 @@ __all__ = [
     "RowError",
     "TaskQueue",
     "UnitOfWork",
+    "UploadRepository",
     "WebhookRepository",
     "WebhookSender",
 ]

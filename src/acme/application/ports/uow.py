@@ -7,6 +7,7 @@ from typing import Self
 from acme.application.ports.events import EventPublisher
 from acme.application.ports.imports import ImportJobRepository, ProductBulkWriter
 from acme.application.ports.products import ProductRepository
+from acme.application.ports.uploads import UploadRepository
 from acme.application.ports.webhooks import DeliveryRepository, OutboxReader, WebhookRepository
 
 
@@ -17,6 +18,7 @@ class UnitOfWork(ABC):
     events: EventPublisher
     imports: ImportJobRepository
     bulk: ProductBulkWriter
+    uploads: UploadRepository
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
     outbox: OutboxReader

@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from acme.entrypoints.api import docs, health, imports, products, webhooks
+from acme.entrypoints.api import docs, health, imports, products, uploads, webhooks
 from acme.entrypoints.api.errors import install_error_handlers
+from acme.entrypoints.api.timing import ServerTimingMiddleware
 from acme.entrypoints.container import Container
 from acme.entrypoints.security import SecurityMiddleware, document_bearer_auth
-from acme.entrypoints.web import login, pages_products, pages_webhooks
+from acme.entrypoints.web import login, pages_products, pages_upload, pages_webhooks
 from acme.entrypoints.web.rendering import STATIC_DIR
 
 
@@ -50,10 +51,13 @@ def create_app(container: Container | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    app.add_middleware(ServerTimingMiddleware)
     install_error_handlers(app)
     app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(products.router)
+    app.include_router(uploads.router)
+    app.include_router(pages_upload.router)
     app.include_router(imports.router)
     app.include_router(pages_products.router)
     app.include_router(webhooks.router)

@@ -15,17 +15,35 @@ from acme.domain.errors import (
     DomainError,
     InvalidStateError,
     NotFoundError,
+    TooLargeError,
     ValidationError,
 )
 
 log = logging.getLogger(__name__)
 
+
+class TusError(ValidationError):
+    """A request that breaks the tus protocol (missing or malformed header): HTTP 400."""
+
+
+class UnsupportedVersionError(ValidationError):
+    """A Tus-Resumable version this server does not speak: HTTP 412."""
+
+
+class WrongContentTypeError(ValidationError):
+    """A PATCH that is not application/offset+octet-stream: HTTP 415."""
+
+
 STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
+    (UnsupportedVersionError, 412),
+    (WrongContentTypeError, 415),
+    (TusError, 400),
     (NotFoundError, 404),
     (ConflictError, 409),
     (InvalidStateError, 409),
     (ConfirmationRequiredError, 400),
     (ValidationError, 422),
+    (TooLargeError, 413),
 ]
 
 

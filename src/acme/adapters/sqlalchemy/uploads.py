@@ -1,0 +1,49 @@
+"""UploadRepository on SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from acme.adapters.sqlalchemy.tables import uploads
+from acme.application.ports import UploadRepository
+from acme.domain.upload import Upload
+
+
+class SqlUploadRepository(UploadRepository):
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, upload: Upload) -> None:
+        self._conn.execute(
+            insert(uploads).values(
+                id=upload.id,
+                filename=upload.filename,
+                length=upload.length,
+                offset=upload.offset,
+                created_at=upload.created_at,
+                import_job_id=upload.import_job_id,
+            )
+        )
+
+    def get(self, upload_id: str) -> Upload | None:
+        row = self._conn.execute(select(uploads).where(uploads.c.id == upload_id)).first()
+        if row is None:
+            return None
+        return Upload(
+            id=row.id,
+            filename=row.filename,
+            length=row.length,
+            offset=row.offset,
+            created_at=row.created_at,
+            import_job_id=row.import_job_id,
+        )
+
+    def update(self, upload: Upload) -> None:
+        self._conn.execute(
+            update(uploads)
+            .where(uploads.c.id == upload.id)
+            .values(offset=upload.offset, import_job_id=upload.import_job_id)
+        )
+
+    def delete(self, upload_id: str) -> bool:
+        return self._conn.execute(delete(uploads).where(uploads.c.id == upload_id)).rowcount > 0

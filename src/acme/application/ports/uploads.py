@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from acme.domain.upload import Upload
+
+
+class UploadRepository(ABC):
+    """State of resumable uploads (the bytes themselves live in FileStorage)."""
+
+    @abstractmethod
+    def add(self, upload: Upload) -> None: ...
+
+    @abstractmethod
+    def get(self, upload_id: str) -> Upload | None: ...
+
+    @abstractmethod
+    def update(self, upload: Upload) -> None:
+        """Store the upload's offset and import job id."""
+
+    @abstractmethod
+    def delete(self, upload_id: str) -> bool:
+        """Remove the upload's state; return whether it existed."""

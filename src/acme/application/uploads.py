@@ -1,0 +1,135 @@
+"""Resumable uploads (the tus protocol's use cases): create, read the offset, append, terminate.
+
+The bytes go through the FileStorage port (``append`` checks the offset, so two racing parts
+cannot both land); the upload's state (length, confirmed offset, import job) lives in the
+``uploads`` table through ``uow.uploads``. Each part is one short request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from acme.application import import_jobs
+from acme.application.ports import Clock, FileStorage, TaskQueue, UnitOfWork
+from acme.domain.errors import ConflictError, InvalidStateError, NotFoundError, TooLargeError
+from acme.domain.import_job import ImportJob
+from acme.domain.upload import Upload
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_size: int
+    """Largest file accepted (bytes)."""
+    max_part: int
+    """Largest single PATCH body accepted (bytes)."""
+
+
+def _get(uow: UnitOfWork, upload_id: str) -> Upload:
+    upload = uow.uploads.get(upload_id)
+    if upload is None:
+        raise NotFoundError(f"upload {upload_id} not found")
+    return upload
+
+
+def create_upload(
+    uow_factory: UowFactory,
+    storage: FileStorage,
+    clock: Clock,
+    limits: UploadLimits,
+    filename: str,
+    length: int,
+) -> Upload:
+    if length > limits.max_size:
+        raise TooLargeError(
+            f"the file is {length:,} bytes; the largest accepted is {limits.max_size:,} bytes"
+        )
+    upload = Upload(filename=filename, length=length, created_at=clock.now())
+    storage.append(upload.storage_key, 0, b"")  # the (empty) object exists from the start
+    with uow_factory() as uow:
+        uow.uploads.add(upload)
+        uow.commit()
+    return upload
+
+
+def get_upload(uow_factory: UowFactory, storage: FileStorage, upload_id: str) -> Upload:
+    """The upload with its confirmed offset.
+
+    The stored bytes are the truth: if a part reached storage but its request died before the
+    offset was recorded, the recorded offset catches up here, so the client resumes right
+    after the last byte really stored (never re-sending nor skipping one)."""
+    with uow_factory() as uow:
+        upload = _get(uow, upload_id)
+        stored = storage.size(upload.storage_key) or 0
+        if stored != upload.offset and stored <= upload.length:
+            upload.appended(stored)
+            uow.uploads.update(upload)
+            uow.commit()
+        return upload
+
+
+def append_to_upload(
+    uow_factory: UowFactory,
+    storage: FileStorage,
+    limits: UploadLimits,
+    upload_id: str,
+    offset: int,
+    data: bytes,
+) -> Upload:
+    """Append one part at ``offset``; a wrong offset is a ConflictError (HTTP 409)."""
+    if len(data) > limits.max_part:
+        raise TooLargeError(
+            f"a part of {len(data):,} bytes is larger than the {limits.max_part:,} accepted"
+        )
+    upload = get_upload(uow_factory, storage, upload_id)
+    upload.check_append(offset, len(data))
+    new_size = storage.append(upload.storage_key, offset, data)
+    with uow_factory() as uow:
+        current = _get(uow, upload_id)
+        if new_size > current.offset:
+            current.appended(new_size)
+            uow.uploads.update(current)
+            uow.commit()
+        return current
+
+
+def terminate_upload(uow_factory: UowFactory, storage: FileStorage, upload_id: str) -> None:
+    """Delete an upload and its bytes (tus termination). An upload already imported is kept:
+    its file belongs to the import job now (a retry reads it again)."""
+    with uow_factory() as uow:
+        upload = _get(uow, upload_id)
+        if upload.import_job_id is not None:
+            raise ConflictError("this upload has been imported; its file is kept for the import")
+        uow.uploads.delete(upload_id)
+        uow.commit()
+    storage.delete(upload.storage_key)
+
+
+def import_upload(
+    uow_factory: UowFactory, storage: FileStorage, queue: TaskQueue, clock: Clock, upload_id: str
+) -> ImportJob:
+    """Queue the import of a complete upload (``import_jobs.submit_stored_import``); the job
+    reads the uploaded file where it is, nothing is copied. Asking again returns the same job,
+    so a page that retries the request never imports a file twice."""
+    with uow_factory() as uow:
+        upload = _get(uow, upload_id)
+        existing = uow.imports.get(upload.import_job_id) if upload.import_job_id else None
+    if existing is not None:
+        return existing
+    upload = get_upload(uow_factory, storage, upload_id)
+    if not upload.complete:
+        raise InvalidStateError(
+            f"the upload is not complete yet ({upload.offset:,} of {upload.length:,} bytes "
+            "received); send the rest first"
+        )
+    job = import_jobs.submit_stored_import(
+        uow_factory, storage, queue, clock, storage_key=upload.storage_key, filename=upload.filename
+    )
+    with uow_factory() as uow:
+        current = _get(uow, upload_id)
+        current.attach_import(job.id)
+        uow.uploads.update(current)
+        uow.commit()
+    return job

@@ -3,6 +3,7 @@ session cookie: pages load, and their state-changing calls pass the CSRF check."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,3 +99,38 @@ def test_cookie_requests_need_the_csrf_header_which_page_xhr_sends(
     )
     assert status == 201
     assert "XHR-1" in stored_skus(secured_server)
+
+
+def test_the_upload_page_uploads_in_parts_and_imports_after_login(
+    secured_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    """tus-js-client sends its POST/PATCH parts through XMLHttpRequest: api.js's hook must give
+    each the CSRF header, or the cookie-authenticated upload would be refused."""
+    base = secured_server.url
+    lines = ["sku,name,description"] + [f"UP-{i:05d},Item {i},Line {i}" for i in range(20_000)]
+    path = tmp_path / "after-login.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    patches: list[int] = []
+    page.on(
+        "response",
+        lambda r: patches.append(r.status) if r.request.method == "PATCH" else None,
+    )
+
+    page.goto(f"{base}/")
+    expect(page).to_have_url(f"{base}/login?next=%2F")
+    page.get_by_label("API token").fill(TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#uploader")).to_have_attribute("data-ready", "true")
+    page.set_input_files("#file-input", str(path))
+    page.click("#start")
+    expect(page.locator("#stage")).to_have_text(
+        re.compile(r"^Import (complete|failed|cancelled)$"), timeout=120_000
+    )
+    expect(page.locator("#stage")).to_have_text("Import complete")
+    assert patches and set(patches) == {204}
+    with secured_server.api() as client:
+        client.headers["Authorization"] = f"Bearer {TOKEN}"
+        found = client.get(
+            "/api/products", params={"sku": "UP-", "page_size": 1, "count": "exact"}
+        ).json()
+    assert found["total"] == 20_000

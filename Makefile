@@ -10,6 +10,8 @@ PORT ?= 8000
 export ACME_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 .PHONY: screenshots run test install install-dev lint typecheck contracts unit integration e2e bench browser clean
+.PHONY: dockerlint infra
+TOOLS := .venv-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +51,20 @@ integration: install-dev
 e2e: install-dev browser
 	$(BIN)/pytest tests/e2e -q
 
-test: install-dev browser lint typecheck contracts
+# the production files: Dockerfile (hadolint, from the dev deps) and terraform/ (checkov, in its
+# own virtualenv so its pinned dependencies never meet the app's); no Docker engine or cloud needed
+dockerlint: install-dev
+	$(BIN)/hadolint --failure-threshold info Dockerfile
+
+$(TOOLS)/.installed: $(BIN)/python tools/requirements.txt
+	$(UV) venv --quiet --allow-existing --python $(BIN)/python $(TOOLS)
+	$(UV) pip install --quiet --python $(TOOLS)/bin/python -r tools/requirements.txt
+	touch $@
+
+infra: $(TOOLS)/.installed
+	$(TOOLS)/bin/checkov --directory terraform --framework terraform --quiet --compact --skip-download
+
+test: install-dev browser lint typecheck contracts dockerlint infra
 	$(BIN)/pytest tests -q
 
 bench: install-dev
@@ -59,7 +74,7 @@ screenshots: install-dev browser
 	ACME_UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e -q
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache
 
 browser:
 	./scripts/ensure-browser.sh

@@ -155,3 +155,15 @@ def save_screenshot(page: Page, name: str) -> Path:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def wait_for_js(page: Page, expression: str, timeout_s: float = 15) -> None:
+    """Wait until ``expression`` is truthy in the page. Use this instead of
+    ``page.wait_for_function``: that one evaluates its string inside the page with ``eval``,
+    which the app's Content-Security-Policy (no 'unsafe-eval') refuses; ``page.evaluate`` runs
+    through the DevTools protocol, outside the CSP."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_s}s: {expression}")
+        page.wait_for_timeout(25)

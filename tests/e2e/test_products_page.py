@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import LiveServer, save_screenshot
+from tests.e2e.conftest import LiveServer, save_screenshot, wait_for_js
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 XSS_DESCRIPTION = "<script>alert('d')</script><b>bold?</b>"
@@ -471,14 +471,14 @@ def test_a_stale_response_never_replaces_newer_results(
     open_products(page, live_server)
     sku = filters(page).get_by_label("SKU", exact=True)
     sku.fill("WID")
-    page.wait_for_function("window.held.length === 1")  # the WID request is in flight
+    wait_for_js(page, "window.held.length === 1")  # the WID request is in flight
     expect(page.locator("#loading")).to_be_visible()
     expect(page.locator("#table-wrap")).to_have_attribute("aria-busy", "true")
 
     sku.fill("GAD")
     expect(sku_cells(page)).to_have_text(["GAD-001", "GAD-002"])
     page.evaluate("window.held.forEach((release) => release())")  # the stale answer lands now
-    page.wait_for_function("window.finished.length === 1")
+    wait_for_js(page, "window.finished.length === 1")
     expect(sku_cells(page)).to_have_text(["GAD-001", "GAD-002"])
     expect(page).to_have_url(re.compile(r"\?sku=GAD$"))
     expect(page.locator("#loading")).to_be_hidden()

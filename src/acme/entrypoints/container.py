@@ -25,13 +25,17 @@ from acme.domain.webhook import RetryPolicy
 from acme.entrypoints.settings import Settings
 
 
-def build_storage(url: str) -> FileStorage:
+def build_storage(url: str, s3_endpoint_url: str = "") -> FileStorage:
     """The FileStorage adapter that ``ACME_STORAGE_URL`` names."""
     if url.startswith("file://"):
         from acme.adapters.storage.local import LocalFileStorage, local_root_from_url
 
         return LocalFileStorage(local_root_from_url(url))
-    raise ValueError(f"unsupported ACME_STORAGE_URL {url!r}: expected file://")
+    if url.startswith("s3://"):
+        from acme.adapters.storage.s3 import S3FileStorage
+
+        return S3FileStorage.from_url(url, endpoint_url=s3_endpoint_url or None)
+    raise ValueError(f"unsupported ACME_STORAGE_URL {url!r}: expected file:// or s3://")
 
 
 def build_import_runner(
@@ -129,7 +133,11 @@ class Container(containers.DeclarativeContainer):
 
     engine = providers.Singleton(build_engine, url=settings.provided.database_url)
     clock = providers.Singleton(SystemClock)
-    storage = providers.Singleton(build_storage, url=settings.provided.storage_url)
+    storage = providers.Singleton(
+        build_storage,
+        url=settings.provided.storage_url,
+        s3_endpoint_url=settings.provided.s3_endpoint_url,
+    )
 
     # set after every commit that published events, which wakes this process's webhook
     # dispatcher at once (it also polls, for events committed by other processes)

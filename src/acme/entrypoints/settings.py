@@ -27,3 +27,6 @@ class Settings(BaseSettings):
     import_stale_after: float = 120.0
     import_max_attempts: int = 3
     import_workers: int = 1
+    # endpoint of an S3-compatible server (MinIO, moto, ...) when ACME_STORAGE_URL is s3://;
+    # empty means AWS itself (region and credentials from the usual AWS_* variables / role)
+    s3_endpoint_url: str = ""

@@ -12,7 +12,8 @@ from acme.entrypoints.api import docs, health, imports, products, uploads, webho
 from acme.entrypoints.api.errors import install_error_handlers
 from acme.entrypoints.api.timing import ServerTimingMiddleware
 from acme.entrypoints.container import Container
-from acme.entrypoints.web import pages_products, pages_upload, pages_webhooks
+from acme.entrypoints.security import SecurityMiddleware, document_bearer_auth
+from acme.entrypoints.web import login, pages_products, pages_upload, pages_webhooks
 from acme.entrypoints.web.rendering import STATIC_DIR
 
 
@@ -61,5 +62,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(pages_products.router)
     app.include_router(webhooks.router)
     app.include_router(pages_webhooks.router)
+    app.include_router(login.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # outermost: auth (when ACME_API_TOKEN is set), CSRF and security headers on every response
+    app.add_middleware(SecurityMiddleware, token=lambda: container.settings().api_token)
+    document_bearer_auth(app)
     return app

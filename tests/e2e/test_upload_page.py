@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import FileChooser, Page, Request, Route, expect
+from sqlalchemy import create_engine, text
 
+from acme.adapters.sqlalchemy.bulk_postgres import MERGE_LOCK_KEY
 from tests.databases import postgres_database
 from tests.e2e.conftest import LiveServer, save_screenshot, start_server, stop_server
 from tests.e2e.csvgen import expected_counts, generate
@@ -321,30 +323,53 @@ def test_a_reload_mid_upload_resumes_from_the_last_confirmed_byte(
 def test_coming_back_shows_a_running_import_live_and_cancel_stops_it(
     live_server: LiveServer, page: Page, tmp_path: Path
 ) -> None:
-    """One worker: a big import runs while a small one waits queued behind it."""
+    """One worker: a big import runs while a small one waits queued behind it.
+
+    The test holds the advisory lock that serialises merges, so the big import parks in its
+    merge until the test has asked for the cancellation: the outcome never depends on how
+    fast the machine happens to be."""
     big = generate(tmp_path / "big-running.csv", 500_000, seed=13, prefix="cancel-")
     small = generate(tmp_path / "small-queued.csv", 10, seed=1)
     api = live_server.api()
     before = api.get("/api/products?page_size=1&count=exact").json()["total"]
-    with big.open("rb") as f:
-        running = api.post("/api/imports", files={"file": (big.name, f, "text/csv")}).json()
-    with small.open("rb") as f:
-        queued = api.post("/api/imports", files={"file": (small.name, f, "text/csv")}).json()
-    assert queued["status"] == "queued"
-    open_page(page, live_server)
-    stage = page.locator("#stage")
-    bar = page.get_by_role("progressbar")
-    expect(stage).to_have_text(re.compile("Parsing and validating|Merging"), timeout=60_000)
-    # The queued one is cancelled from the history at once.
-    page.get_by_role("button", name="Cancel the import of small-queued.csv").click()
-    expect(page.locator(f"#history tr[data-job-id='{queued['id']}']")).to_contain_text("cancelled")
-    # Leave and come back: the running import is shown live again, with its progress.
-    page.goto(live_server.url + "/products")
-    open_page(page, live_server)
-    expect(stage).to_have_text(re.compile("Parsing and validating|Merging"))
-    expect(bar).not_to_have_attribute("aria-valuenow", "0")
-    expect(page.locator("#c-rows")).not_to_have_text("–")
-    page.get_by_role("button", name="Cancel import", exact=True).click()
+    engine = create_engine(live_server.database_url)
+    holder = engine.connect()
+    try:
+        holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MERGE_LOCK_KEY})
+        holder.commit()
+        with big.open("rb") as f:
+            running = api.post("/api/imports", files={"file": (big.name, f, "text/csv")}).json()
+        with small.open("rb") as f:
+            queued = api.post("/api/imports", files={"file": (small.name, f, "text/csv")}).json()
+        assert queued["status"] == "queued"
+        open_page(page, live_server)
+        stage = page.locator("#stage")
+        bar = page.get_by_role("progressbar")
+        expect(stage).to_have_text(re.compile("Parsing and validating|Merging"), timeout=60_000)
+        # The queued one is cancelled from the history at once.
+        page.get_by_role("button", name="Cancel the import of small-queued.csv").click()
+        expect(page.locator(f"#history tr[data-job-id='{queued['id']}']")).to_contain_text(
+            "cancelled"
+        )
+        # Leave and come back: the running import is shown live again, with its progress.
+        page.goto(live_server.url + "/products")
+        open_page(page, live_server)
+        expect(stage).to_have_text(re.compile("Parsing and validating|Merging"))
+        expect(bar).not_to_have_attribute("aria-valuenow", "0")
+        expect(page.locator("#c-rows")).not_to_have_text("–")
+        page.get_by_role("button", name="Cancel import", exact=True).click()
+        asked = text("SELECT cancel_requested FROM import_jobs WHERE id = :id")
+        for _ in range(200):
+            if holder.execute(asked, {"id": running["id"]}).scalar():
+                break
+            holder.rollback()
+            page.wait_for_timeout(50)
+        holder.rollback()
+    finally:
+        holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MERGE_LOCK_KEY})
+        holder.commit()
+        holder.close()
+        engine.dispose()
     wait_for_outcome(page, "Import cancelled", 60_000)
     assert api.get(f"/api/imports/{running['id']}").json()["status"] == "cancelled"
     assert api.get(f"/api/imports/{queued['id']}").json()["status"] == "cancelled"

@@ -163,7 +163,7 @@ class FakeImportJobRepository(ImportJobRepository):
     def add(self, job: ImportJob) -> None:
         self.jobs[job.id] = copy.deepcopy(job)
 
-    def get(self, job_id: str) -> ImportJob | None:
+    def get(self, job_id: str, *, for_update: bool = False) -> ImportJob | None:
         found = self.jobs.get(job_id)
         return copy.deepcopy(found) if found else None
 

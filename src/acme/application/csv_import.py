@@ -128,7 +128,7 @@ class _Tracker:
             return
         self.last = now_mono
         with self.uow_factory() as uow:
-            job = uow.imports.get(self.job_id)
+            job = uow.imports.get(self.job_id, for_update=True)
             if job is None:
                 raise NotFoundError(f"import {self.job_id} not found")
             if self.errors:
@@ -152,7 +152,7 @@ def _finish_unsuccessfully(
     uow_factory: UowFactory, clock: Clock, job_id: str, *, cancelled: bool, reason: str
 ) -> ImportJob:
     with uow_factory() as uow:
-        job = uow.imports.get(job_id)
+        job = uow.imports.get(job_id, for_update=True)
         if job is None:
             raise NotFoundError(f"import {job_id} not found")
         if job.finished:
@@ -171,7 +171,7 @@ def _finish_unsuccessfully(
 def _start(uow_factory: UowFactory, clock: Clock, job_id: str) -> ImportJob | None:
     """Mark the job running; None when it must not run (finished, or cancel requested)."""
     with uow_factory() as uow:
-        job = uow.imports.get(job_id)
+        job = uow.imports.get(job_id, for_update=True)
         if job is None:
             raise NotFoundError(f"import {job_id} not found")
         if job.finished:
@@ -324,7 +324,7 @@ def _import(
         header = read_header()
         warnings = header.warnings
         counts = uow.bulk.merge(rows(header), now=clock.now(), on_merge_progress=merge_progress)
-        current = uow.imports.get(job.id)
+        current = uow.imports.get(job.id, for_update=True)
         if current is None:
             raise NotFoundError(f"import {job.id} not found")
         if current.cancel_requested:

@@ -102,7 +102,7 @@ def _create_and_enqueue(
     except Exception as exc:  # the broker is down: say so on the job instead of losing it
         log.exception("could not enqueue import %s", job.id)
         with uow_factory() as uow:
-            stored = uow.imports.get(job.id)
+            stored = uow.imports.get(job.id, for_update=True)
             if stored is not None and stored.status is ImportStatus.QUEUED:
                 stored.fail(
                     f"could not hand the import to the task queue ({type(exc).__name__}); "
@@ -198,7 +198,7 @@ def cancel_import(uow_factory: UowFactory, clock: Clock, job_id: str) -> ImportJ
     """A queued import is cancelled at once; a running one stops at its next checkpoint and
     leaves the catalog as it was. Anything else is an InvalidStateError (409)."""
     with uow_factory() as uow:
-        job = uow.imports.get(job_id)
+        job = uow.imports.get(job_id, for_update=True)
         if job is None:
             raise NotFoundError(f"import {job_id} not found")
         if job.finished:
@@ -218,7 +218,7 @@ def retry_import(
     """Queue a failed or cancelled import again from its stored file; its rejected rows and
     counts start afresh."""
     with uow_factory() as uow:
-        job = uow.imports.get(job_id)
+        job = uow.imports.get(job_id, for_update=True)
         if job is None:
             raise NotFoundError(f"import {job_id} not found")
         if job.status not in (ImportStatus.FAILED, ImportStatus.CANCELLED):
@@ -274,7 +274,7 @@ def execute_import(
 
 def _fail_if_unfinished(uow_factory: UowFactory, clock: Clock, job_id: str, reason: str) -> None:
     with uow_factory() as uow:
-        job = uow.imports.get(job_id)
+        job = uow.imports.get(job_id, for_update=True)
         if job is None or job.finished:
             return
         job.fail(reason, clock.now())
@@ -322,7 +322,9 @@ def recover_stale_imports(
         if candidate.id in skip:
             continue
         with uow_factory() as uow:
-            job = uow.imports.get(candidate.id)  # re-read: a worker may have moved on
+            job = uow.imports.get(
+                candidate.id, for_update=True
+            )  # re-read: a worker may have moved on
             if job is None or job.finished:
                 continue
             beat = job.heartbeat_at or job.started_at or job.created_at

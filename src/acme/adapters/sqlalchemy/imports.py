@@ -67,8 +67,11 @@ class SqlImportJobRepository(ImportJobRepository):
     def add(self, job: ImportJob) -> None:
         self._conn.execute(insert(import_jobs).values(_values(job)))
 
-    def get(self, job_id: str) -> ImportJob | None:
-        row = self._conn.execute(select(import_jobs).where(import_jobs.c.id == job_id)).first()
+    def get(self, job_id: str, *, for_update: bool = False) -> ImportJob | None:
+        query = select(import_jobs).where(import_jobs.c.id == job_id)
+        if for_update:  # PostgreSQL row lock; SQLite serialises writers by itself
+            query = query.with_for_update()
+        row = self._conn.execute(query).first()
         return row_to_job(row) if row else None
 
     def update(self, job: ImportJob) -> None:

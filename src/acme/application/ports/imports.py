@@ -30,7 +30,9 @@ class ImportJobRepository(ABC):
     def add(self, job: ImportJob) -> None: ...
 
     @abstractmethod
-    def get(self, job_id: str) -> ImportJob | None: ...
+    def get(self, job_id: str, *, for_update: bool = False) -> ImportJob | None:
+        """The job, or None. ``for_update`` locks its row until the unit of work ends, so a
+        read-modify-write (progress, cancel, retry, ...) cannot overwrite a concurrent one."""
 
     @abstractmethod
     def update(self, job: ImportJob) -> None: ...

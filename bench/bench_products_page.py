@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 
 from acme.adapters.sqlalchemy.migrate import upgrade
 from acme.domain.sku import sku_key
+from bench._browser import wait_js
 
 ADMIN_URL = os.environ.get(
     "ACME_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -260,7 +261,7 @@ def measure_browser(base: str) -> list[tuple[str, float, float]]:
         )
         page = browser.new_page()
         page.goto(f"{base}/products")
-        page.wait_for_function("performance.getEntriesByName('products-load').length > 0")
+        wait_js(page, "performance.getEntriesByName('products-load').length > 0")
         box = page.locator("#filter-name")
         box.evaluate(  # the bench's own probe: when did the last keystroke land?
             "el => el.addEventListener('input', () => { window.lastInputAt = performance.now(); })"
@@ -269,9 +270,10 @@ def measure_browser(base: str) -> list[tuple[str, float, float]]:
             page.evaluate("performance.clearMeasures('products-load')")
             box.click()
             page.keyboard.type(term, delay=60)  # faster than the debounce: one request
-            page.wait_for_function(
+            wait_js(
+                page,
                 "performance.getEntriesByName('products-load').length > 0"
-                " && document.getElementById('table-wrap').getAttribute('aria-busy') === 'false'"
+                " && document.getElementById('table-wrap').getAttribute('aria-busy') === 'false'",
             )
             entry = page.evaluate(
                 "(() => { const e = performance.getEntriesByName('products-load').at(-1);"
@@ -279,9 +281,10 @@ def measure_browser(base: str) -> list[tuple[str, float, float]]:
             )
             samples.append((term, entry[0] / 1000, entry[1] / 1000))
             box.fill("")
-            page.wait_for_function(
+            wait_js(
+                page,
                 "document.getElementById('table-wrap').getAttribute('aria-busy') === 'false'"
-                " && !location.search.includes('name=')"
+                " && !location.search.includes('name=')",
             )
         browser.close()
     return samples

@@ -36,6 +36,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bench._browser import wait_js
+
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get(
     "ACME_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -197,11 +199,12 @@ def time_page(csv_path: Path, url: str) -> tuple[float, dict[str, object]]:
         page.wait_for_selector("#start:not([disabled])")
         started = time.perf_counter()
         page.click("#start")
-        page.wait_for_function(
-            "() => ['Import complete', 'Import failed'].includes("
+        wait_js(
+            page,
+            "['Import complete', 'Import failed'].includes("
             "document.getElementById('stage').textContent)",
-            timeout=1_800_000,
-            polling=50,
+            timeout_s=1800,
+            poll_ms=50,
         )
         elapsed = time.perf_counter() - started
         stage = page.inner_text("#stage")

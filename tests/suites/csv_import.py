@@ -110,6 +110,16 @@ def test_last_row_per_case_insensitive_sku_wins_and_keeps_its_casing(
     assert catalog(uow_factory)["abc"] == ("Abc", "Third", "", True)
 
 
+def test_only_the_last_row_per_sku_decides_whether_a_product_changes(
+    uow_factory: UowFactory, storage: FileStorage, clock: FakeClock
+) -> None:
+    do_import(uow_factory, storage, clock, b"sku,name\na,A\nb,B\n")
+    # a: an earlier row differs, the last one matches (unchanged); b: the reverse (updated).
+    job = do_import(uow_factory, storage, clock, b"sku,name\na,Other\nb,B\na,A\nb,New\n")
+    assert (job.created, job.updated, job.unchanged, job.duplicates_in_file) == (0, 1, 1, 2)
+    assert catalog(uow_factory) == {"a": ("a", "A", "", True), "b": ("b", "New", "", True)}
+
+
 def test_existing_products_are_updated_recased_and_keep_columns_the_file_lacks(
     uow_factory: UowFactory, storage: FileStorage, clock: FakeClock
 ) -> None:

@@ -9,17 +9,19 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    and_,
     delete,
     func,
     insert,
     not_,
+    or_,
     select,
     text,
     update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from acme.adapters.sqlalchemy.tables import products
+from acme.adapters.sqlalchemy.tables import DESCRIPTION_HALVES, products
 from acme.application.ports import (
     LIST_COUNT_CAP,
     ProductFilter,
@@ -157,7 +159,10 @@ class SqlProductRepository(ProductRepository):
         if filters.name:
             query = query.where(self._contains(products.c.name, filters.name))
         if filters.description:
-            query = query.where(self._contains(products.c.description, filters.description))
+            if self._conn.dialect.name == "postgresql":
+                query = query.where(self._description_contains(filters.description))
+            else:
+                query = query.where(self._contains(products.c.description, filters.description))
         if filters.active is not None:
             # A bare boolean (not "active IS false" or a bound parameter) lets PostgreSQL's
             # planner prove the partial index products_inactive (WHERE NOT active) applies.
@@ -173,6 +178,23 @@ class SqlProductRepository(ProductRepository):
             pattern = f"%{_escape_like(fragment.lower())}%"
             return func.acme_lower(column).like(pattern, escape="\\")
         return column.ilike(f"%{_escape_like(fragment)}%", escape="\\")
+
+    def _description_contains(self, fragment: str) -> ColumnElement[bool]:
+        """ILIKE over the two halves of the description trigram index (migration 0009):
+        ``(description ILIKE p AND id % 2 = 0) OR (description ILIKE p' AND id % 2 <> 0)``.
+        Each half's predicate, written literally, lets the planner use that partial index (a
+        BitmapOr of both); the halves together cover every id. The second pattern ends with a
+        redundant ``%`` (same matches, same trigrams) because with two identical ILIKEs the
+        planner factors the ILIKE out of the OR and then can use neither partial index. The
+        id test comes first so that when the planner filters rows instead (a frequent
+        phrase: walking the primary key is cheaper), each row runs one ILIKE, not two."""
+        base = f"%{_escape_like(fragment)}%"
+        return or_(
+            *(
+                and_(text(half), products.c.description.ilike(base + "%" * i, escape="\\"))
+                for i, half in enumerate(DESCRIPTION_HALVES)
+            )
+        )
 
     def _count_matches(
         self, filters: ProductFilter, after_id: int | None, limit: int | None

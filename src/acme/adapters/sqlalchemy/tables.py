@@ -61,7 +61,7 @@ products = Table(
 Index("products_sku_key_uq", products.c.sku_key, unique=True)
 # PostgreSQL only (info["dialects"]; migrations create them there): trigram indexes for the
 # "contains" filters, the inactive products, and the covering index for listing (0005).
-for _column in ("sku_key", "name", "description"):
+for _column in ("sku_key", "name"):
     Index(
         f"products_{_column}_trgm",
         products.c[_column],
@@ -69,6 +69,19 @@ for _column in ("sku_key", "name", "description"):
         postgresql_ops={_column: "gin_trgm_ops"},
         info={"dialects": ("postgresql",)},
     )
+# The description trigram index in two halves (0009), so an import's swap builds them on two
+# cores at once; SqlProductRepository's description filter asks for both (DESCRIPTION_HALVES).
+for _half, _predicate in enumerate(("id % 2 = 0", "id % 2 <> 0")):
+    Index(
+        f"products_description_trgm_{_half}",
+        products.c.description,
+        postgresql_using="gin",
+        postgresql_ops={"description": "gin_trgm_ops"},
+        postgresql_where=text(_predicate),
+        info={"dialects": ("postgresql",)},
+    )
+#: The predicates of the description index halves; together they cover every id.
+DESCRIPTION_HALVES = ("products.id % 2 = 0", "products.id % 2 <> 0")
 Index(
     "products_inactive",
     products.c.id,

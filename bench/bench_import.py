@@ -29,12 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from tests.databases import postgres_database
 
 from bench.gen_csv import write_csv
 
@@ -54,28 +55,6 @@ def csv_file(rows: int) -> Path:
         print(f"generating {path.name} ...", flush=True)
         write_csv(path, rows)
     return path
-
-
-@contextmanager
-def scratch_database(migrate: bool) -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from acme.adapters.sqlalchemy.migrate import upgrade
-
-    name = f"acme_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        if migrate:
-            upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def baseline_module() -> ModuleType | None:
@@ -99,7 +78,7 @@ def run_anchors(path: Path) -> dict[str, float]:
 
     names = os.environ.get("ACME_BENCH_ANCHORS", "copy_limit,best_peer").split(",")
     results: dict[str, float] = {}
-    with scratch_database(migrate=False) as url:
+    with postgres_database("acme_bench", migrate=False) as url:
         engine = create_engine(url)
         try:
             for name in names:
@@ -282,7 +261,7 @@ def run(args: argparse.Namespace) -> None:
     rows = int(getattr(args, "rows", 500_000))
     path = csv_file(rows)
     print(f"file: {path.name}, {path.stat().st_size / 1e6:.1f} MB, {rows} records", flush=True)
-    with scratch_database(migrate=True) as url, api_server(url) as base:
+    with postgres_database("acme_bench") as url, api_server(url) as base:
         fresh, fresh_reads = import_with_reader(url, path, base)
         print(f"  ours fresh (reader running): {fresh}", flush=True)
         print(f"  reads during fresh import: {fresh_reads}", flush=True)
@@ -297,7 +276,7 @@ def run(args: argparse.Namespace) -> None:
     # side by side in alternating rounds and compare each round's pair.
     rounds = [(fresh["seconds"], again["seconds"], anchors)]
     for _ in range(1, int(os.environ.get("ACME_BENCH_ROUNDS", "2"))):
-        with scratch_database(migrate=True) as url:
+        with postgres_database("acme_bench") as url:
             more_fresh, _ = import_with_reader(url, path, None)
             more_again, _ = import_with_reader(url, path, None)
         more_anchors = run_anchors(path)
@@ -308,7 +287,7 @@ def run(args: argparse.Namespace) -> None:
     memory: dict[int, float] = {}
     if os.environ.get("ACME_BENCH_MEMORY", "1") != "0":
         for n in (100_000, 1_000_000):
-            with scratch_database(migrate=True) as url:
+            with postgres_database("acme_bench") as url:
                 result, _ = import_with_reader(url, csv_file(n), None)
                 memory[n] = result["peak_rss_mb"]
                 print(f"  memory at {n} rows: {memory[n]:.0f} MB ({result['seconds']:.1f} s)")

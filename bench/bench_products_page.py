@@ -24,7 +24,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -33,8 +32,8 @@ from pathlib import Path
 import httpx
 import psycopg
 from sqlalchemy.engine import make_url
+from tests.databases import postgres_database
 
-from acme.adapters.sqlalchemy.migrate import upgrade
 from acme.domain.sku import sku_key
 from bench._browser import wait_js
 
@@ -103,21 +102,6 @@ WORDS = [
 
 def _psycopg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    name = f"acme_bench_pp_{uuid.uuid4().hex[:10]}"
-    admin = _psycopg_dsn(ADMIN_URL)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def seed(url: str, rows: int) -> float:
@@ -357,7 +341,7 @@ def plain_delete_rolled_back(url: str) -> Callable[[], object]:
 
 def run(args: argparse.Namespace) -> None:
     rows = int(getattr(args, "rows", 500_000))
-    with scratch_database() as url:
+    with postgres_database("acme_bench_pp") as url:
         print(f"seeding {rows:,} products by COPY (indexes rebuilt in bulk) ...", flush=True)
         print(f"  seeded in {seed(url, rows):.1f} s", flush=True)
         with serve(url) as base:

@@ -28,13 +28,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+from tests.databases import postgres_database
 
 from bench._browser import wait_js
 
@@ -68,27 +68,6 @@ def make_csv(rows: int, out: Path) -> str:
     sys.path.insert(0, str(ROOT))
     importlib.import_module("tests.e2e.csvgen").generate(out, rows)
     return "tests/e2e/csvgen.py"
-
-
-@contextmanager
-def database(prefix: str) -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from acme.adapters.sqlalchemy.migrate import upgrade
-
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def env_for(db_url: str, work: Path) -> dict[str, str]:
@@ -242,10 +221,13 @@ def run(args: argparse.Namespace) -> None:
         cli_runs: list[tuple[float, float]] = []
         for label in ("before", "after"):
             if label == "after":
-                with database("acme_bench_page") as page_db, server(page_db, work / "page") as url:
+                with (
+                    postgres_database("acme_bench_page") as page_db,
+                    server(page_db, work / "page") as url,
+                ):
                     page_s, info = time_page(csv_path, url)
                     page_job = job_run_seconds(page_db)
-            with database("acme_bench_cli") as cli_db:
+            with postgres_database("acme_bench_cli") as cli_db:
                 cli_runs.append((time_cli(csv_path, cli_db, work / "cli"), job_run_seconds(cli_db)))
         cli_s = sum(r[0] for r in cli_runs) / len(cli_runs)
         cli_job = sum(r[1] for r in cli_runs) / len(cli_runs)

@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select
+from tests.databases import postgres_database
 
 from acme.adapters.sqlalchemy.migrate import upgrade
 
@@ -81,22 +81,6 @@ def sqlite_db(folder: Path) -> Iterator[str]:
     url = f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.db'}"
     upgrade(url)
     yield url
-
-
-@contextlib.contextmanager
-def postgres_db() -> Iterator[str]:
-    name = f"acme_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def postgres_available() -> bool:
@@ -265,8 +249,10 @@ def run(args: argparse.Namespace) -> None:
         latency("sqlite", work, sqlite_db(work), sqlite_db(work))
         throughput("sqlite", sqlite_db(work))
         if postgres_available():
-            latency("postgresql", work, postgres_db(), postgres_db())
-            throughput("postgresql", postgres_db())
+            latency(
+                "postgresql", work, postgres_database("acme_bench"), postgres_database("acme_bench")
+            )
+            throughput("postgresql", postgres_database("acme_bench"))
         else:
             print("PostgreSQL not reachable: skipped its figures")
 

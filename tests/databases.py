@@ -23,15 +23,17 @@ ADMIN_URL = os.environ.get(
 
 
 @contextmanager
-def postgres_database(prefix: str = "acme_test") -> Iterator[str]:
-    """A new, migrated PostgreSQL database; yields its URL and drops it on exit."""
+def postgres_database(prefix: str = "acme_test", *, migrate: bool = True) -> Iterator[str]:
+    """A new PostgreSQL database (migrated unless ``migrate`` is false); yields its URL and
+    drops it on exit. The benchmarks use it too."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
+        if migrate:
+            upgrade(url)
         yield url
     finally:
         with admin.connect() as conn:

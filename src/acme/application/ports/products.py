@@ -18,7 +18,7 @@ class ProductFilter:
 
 
 # How many matches past the requested page a listing counts exactly (see ProductPage).
-LIST_COUNT_CAP = 1_000
+LIST_COUNT_CAP = 250
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,7 @@ function renderList(data) {
   const from = (data.page - 1) * data.page_size + 1;
   const to = from + data.items.length - 1;
   const noun = hasFilters() ? (data.total === 1 ? "matching product" : "matching products") : data.total === 1 ? "product" : "products";
-  // total_capped: the API stopped counting 1,000 matches past this page, so total is "at least"
+  // total_capped: the API stopped counting LIST_COUNT_CAP (250) matches past this page, so total is "at least"
   const of = data.total_capped ? `${fmt(data.total)}+` : fmt(data.total);
   els.summary.textContent = `Showing ${fmt(from)}–${fmt(to)} of ${of} ${noun}`;
   renderPager(data);

@@ -23,7 +23,6 @@ import importlib.util
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from types import ModuleType
 from typing import Any
 
 from tests.databases import postgres_database
+from tests.servers import served
 
 from bench.gen_csv import write_csv
 
@@ -201,37 +201,10 @@ def reader(base_url: str, stop_file: Path) -> None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def api_server(url: str) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "ACME_DATABASE_URL": url, "ACME_BROKER_URL": "", "ACME_API_TOKEN": ""}
-    acme = Path(sys.executable).with_name("acme")
-    proc = subprocess.Popen(
-        [str(acme), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import httpx
-
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with tempfile.TemporaryDirectory() as tmp, served(url, Path(tmp), ACME_API_TOKEN="") as live:
+        yield live.url
 
 
 def _child(*args: str) -> subprocess.Popen[str]:

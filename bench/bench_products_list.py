@@ -13,11 +13,8 @@ database is dropped afterwards).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +27,7 @@ import psycopg
 from sqlalchemy import Connection, create_engine, func, select
 from sqlalchemy.engine import make_url
 from tests.databases import postgres_database
-from tests.e2e.conftest import free_port
+from tests.servers import start_server, stop_server
 
 from acme.adapters.sqlalchemy.tables import products
 from acme.domain.sku import sku_filter_key, sku_key
@@ -268,35 +265,6 @@ def seed(url: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-def start_server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "ACME_DATABASE_URL": url,
-        "ACME_BROKER_URL": "",
-        "ACME_STORAGE_URL": f"file://{workdir / 'uploads'}",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "acme.entrypoints.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=(workdir / "server.log").open("wb"),
-        stderr=subprocess.STDOUT,
-        cwd=workdir,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((workdir / "server.log").read_text())
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
-
-
 def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20, method="inclusive")[18]
 
@@ -337,7 +305,8 @@ def run(args: argparse.Namespace) -> None:
     print(f"catalog: {rows:,} products in PostgreSQL; {repeat} sequential requests per case")
     with postgres_database("acme_bench") as url, tempfile.TemporaryDirectory() as tmp:
         print(f"seeded with COPY + index build + VACUUM ANALYZE in {seed(url, rows):.1f} s")
-        proc, base = start_server(url, Path(tmp))
+        server = start_server(url, Path(tmp), startup_timeout=60)
+        base = server.url
         results = []
         try:
             with httpx.Client(base_url=base, timeout=30) as client:
@@ -352,8 +321,7 @@ def run(args: argparse.Namespace) -> None:
                     samples, body = timed(call, warmup=5, repeat=repeat)
                     results.append((label, params, samples, body))
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop_server(server)
         engine = create_engine(url)
         with engine.connect() as conn:
             naive = [timed(lambda p=p: naive_list(conn, p), 2, 10) for _, p, _, _ in results]

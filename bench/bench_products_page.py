@@ -17,10 +17,7 @@ import argparse
 import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,6 +30,7 @@ import httpx
 import psycopg
 from sqlalchemy.engine import make_url
 from tests.databases import postgres_database
+from tests.servers import served
 
 from acme.domain.sku import sku_key
 from bench._browser import wait_js
@@ -131,49 +129,13 @@ def seed(url: str, rows: int) -> float:
     return time.perf_counter() - started
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serve(url: str) -> Iterator[str]:
     workdir = Path(tempfile.mkdtemp(prefix="acme-bench-pp-"))
-    port = _free_port()
-    env = {
-        **os.environ,
-        "ACME_DATABASE_URL": url,
-        "ACME_STORAGE_URL": f"file://{workdir / 'uploads'}",
-        "ACME_BROKER_URL": "",
-    }
-    log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "acme.entrypoints.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=workdir,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((workdir / "server.log").read_text())
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield base
+        with served(url, workdir) as server:
+            yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -23,7 +23,6 @@ import importlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,8 +32,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 from tests.databases import postgres_database
+from tests.servers import served
 
 from bench._browser import wait_js
 
@@ -115,41 +114,10 @@ def time_cli(csv_path: Path, db_url: str, work: Path) -> float:
     return elapsed
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def server(db_url: str, work: Path) -> Iterator[str]:
-    port = free_port()
-    log = (work / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "acme.entrypoints.cli", "serve", "--port", str(port)],
-        env=env_for(db_url, work),
-        cwd=work,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("the server did not start")
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    with served(db_url, work) as live:
+        yield live.url
 
 
 def time_page(csv_path: Path, url: str) -> tuple[float, dict[str, object]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, func, select
 from tests.databases import postgres_database
+from tests.servers import free_port, served
 
 from acme.adapters.sqlalchemy.migrate import upgrade
 
@@ -38,12 +38,6 @@ ADMIN_URL = os.environ.get(
         "ACME_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     ),
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -96,42 +90,8 @@ def postgres_available() -> bool:
 
 @contextlib.contextmanager
 def server(database_url: str, workdir: Path) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "ACME_DATABASE_URL": database_url,
-        "ACME_BROKER_URL": "",
-        "ACME_STORAGE_URL": f"file://{workdir / 'uploads'}",
-        "ACME_WEBHOOK_ALLOW_PRIVATE": "true",
-        "ACME_WEBHOOK_TIMEOUT_SECONDS": "10",
-    }
-    log = (workdir / f"server-{port}.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "acme.entrypoints.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=workdir,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with served(database_url, workdir, ACME_WEBHOOK_TIMEOUT_SECONDS="10") as live:
+        yield live.url
 
 
 def load() -> str:

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.databases import postgres_database
+from tests.servers import LiveServer, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 
@@ -33,65 +29,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class LiveServer:
-    url: str
-    database_url: str
-    storage_dir: Path
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def api(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30)
-
-
-def start_server(database_url: str, workdir: Path, **env: str) -> LiveServer:
-    port = free_port()
-    storage = workdir / "uploads"
-    log = workdir / "server.log"
-    environment = {
-        **os.environ,
-        "ACME_DATABASE_URL": database_url,
-        "ACME_STORAGE_URL": f"file://{storage}",
-        "ACME_BROKER_URL": "",
-        "ACME_WEBHOOK_ALLOW_PRIVATE": "true",
-        **env,
-    }
-    process = subprocess.Popen(  # the real entrypoint, as a user starts it
-        [sys.executable, "-m", "acme.entrypoints.cli", "serve", "--port", str(port)],
-        env=environment,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        cwd=workdir,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return LiveServer(url, database_url, storage, process, log)
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"server did not start:\n{log.read_text()}")
-
-
-def stop_server(server: LiveServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
 
 
 @pytest.fixture(scope="module")

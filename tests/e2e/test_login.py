@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.databases import postgres_database
-from tests.e2e.conftest import LiveServer, save_screenshot, start_server, stop_server
+from tests.e2e.conftest import save_screenshot
+from tests.servers import LiveServer, start_server, stop_server
 
 TOKEN = "e2e-token-0123456789"
 

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import LiveServer, save_screenshot, wait_for_js
+from tests.e2e.conftest import save_screenshot, wait_for_js
+from tests.servers import LiveServer
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 XSS_DESCRIPTION = "<script>alert('d')</script><b>bold?</b>"

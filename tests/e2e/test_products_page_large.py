@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, insert
 
 from acme.adapters.sqlalchemy.tables import products
 from acme.domain.sku import sku_key
-from tests.e2e.conftest import LiveServer
+from tests.servers import LiveServer
 
 COUNT = 1_200  # more than page_size + LIST_COUNT_CAP (50 + 250)
 

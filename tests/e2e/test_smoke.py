@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, Route, expect
 
-from tests.e2e.conftest import LiveServer, save_screenshot
+from tests.e2e.conftest import save_screenshot
+from tests.servers import LiveServer
 
 
 def test_api_docs_render_the_products_operations_offline(

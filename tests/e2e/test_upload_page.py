@@ -16,8 +16,9 @@ from sqlalchemy import create_engine, text
 
 from acme.adapters.sqlalchemy.bulk_postgres import MERGE_LOCK_KEY
 from tests.databases import postgres_database
-from tests.e2e.conftest import LiveServer, save_screenshot, start_server, stop_server
+from tests.e2e.conftest import save_screenshot
 from tests.e2e.csvgen import expected_counts, generate
+from tests.servers import LiveServer, start_server, stop_server
 
 SMALL_CHUNK = 256 * 1024
 IMPORT_TIMEOUT = 300_000

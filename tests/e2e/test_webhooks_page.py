@@ -9,8 +9,9 @@ import pytest
 import standardwebhooks
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import LiveServer, save_screenshot
+from tests.e2e.conftest import save_screenshot
 from tests.receivers import Receiver, free_port, wait_until
+from tests.servers import LiveServer
 
 
 @pytest.fixture

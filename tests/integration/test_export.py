@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from acme.adapters.sqlalchemy.products import SqlProductRepository
 from acme.application import products as uc
 from acme.application.ports import UnitOfWork
-from tests.e2e.conftest import free_port
 from tests.fakes import FakeClock
+from tests.servers import free_port
 
 PRODUCTS = [
     uc.NewProduct("A-1", 'Chair, "oak"', "line one\nline two\r\nthree", True),

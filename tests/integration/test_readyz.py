@@ -7,7 +7,7 @@ import os
 from fastapi.testclient import TestClient
 
 from tests.apps import make_app
-from tests.e2e.conftest import free_port
+from tests.servers import free_port
 
 REDIS_URL = os.environ.get("ACME_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
 

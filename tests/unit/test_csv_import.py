@@ -95,6 +95,29 @@ def reference(
     return after, counts
 
 
+def encode(
+    rows: list[tuple[str, str, str, str]],
+    *,
+    desc: bool,
+    active: bool,
+    crlf: bool = False,
+    quote_all: bool = False,
+    bom: bool = False,
+) -> bytes:
+    """Generated records as a CSV file, written by the csv module."""
+    out = io.StringIO()
+    writer = csv.writer(
+        out,
+        lineterminator="\r\n" if crlf else "\n",
+        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+    )
+    header = ["Name ", " SKU"] + (["Description"] if desc else []) + (["ACTIVE"] if active else [])
+    writer.writerow(header)
+    for sku, name, description, flag in rows:
+        writer.writerow([name, sku] + ([description] if desc else []) + ([flag] if active else []))
+    return (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode()
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     first=st.lists(record, max_size=8),
@@ -119,23 +142,6 @@ def test_generated_csv_imports_to_what_the_reference_model_predicts(
     def uow_factory() -> FakeUnitOfWork:
         return FakeUnitOfWork(store)
 
-    def encode(rows: list[tuple[str, str, str, str]], desc: bool, active: bool) -> bytes:
-        out = io.StringIO()
-        writer = csv.writer(
-            out,
-            lineterminator="\r\n" if crlf else "\n",
-            quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
-        )
-        header = (
-            ["Name ", " SKU"] + (["Description"] if desc else []) + (["ACTIVE"] if active else [])
-        )
-        writer.writerow(header)
-        for sku, name, description, flag in rows:
-            writer.writerow(
-                [name, sku] + ([description] if desc else []) + ([flag] if active else [])
-            )
-        return (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode()
-
     def run(data: bytes) -> ImportJob:
         key = f"f{clock.now().timestamp()}"
         storage.write(key, [data])
@@ -147,10 +153,11 @@ def test_generated_csv_imports_to_what_the_reference_model_predicts(
             uow.commit()
         return run_import(job.id, uow_factory=uow_factory, storage=storage, clock=clock)
 
+    style = {"crlf": crlf, "quote_all": quote_all, "bom": bom}
     model, _ = reference({}, first, True, True)
-    run(encode(first, True, True))
+    run(encode(first, desc=True, active=True, **style))
     expected, counts = reference(model, second, with_description, with_active)
-    job = run(encode(second, with_description, with_active))
+    job = run(encode(second, desc=with_description, active=with_active, **style))
     assert job.status is ImportStatus.COMPLETED, job.error
     got = {p.key: (p.sku, p.name, p.description, p.active) for p in store.products.rows.values()}
     assert got == expected

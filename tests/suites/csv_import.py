@@ -8,7 +8,10 @@ PostgreSQL (tests/integration). Each test takes:
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, BinaryIO
 
 import pytest
@@ -285,3 +288,85 @@ def test_a_finished_job_is_not_run_again(
     again = run_import(job.id, uow_factory=uow_factory, storage=storage, clock=clock)
     assert again.status is ImportStatus.COMPLETED and again.created == 3
     assert len(catalog(uow_factory)) == 3
+
+
+class _GatedStorage(FileStorage):
+    """Counts the opens of stored files and holds every read until ``release`` is set."""
+
+    def __init__(self, inner: FileStorage) -> None:
+        self.inner = inner
+        self.opened = 0
+        self.release = threading.Event()
+
+    def write(self, key: str, chunks: Any) -> int:
+        return self.inner.write(key, chunks)
+
+    def append(self, key: str, offset: int, data: bytes) -> int:
+        return self.inner.append(key, offset, data)
+
+    def size(self, key: str) -> int | None:
+        return self.inner.size(key)
+
+    def delete(self, key: str) -> None:
+        self.inner.delete(key)
+
+    def open(self, key: str) -> BinaryIO:
+        self.opened += 1
+        stream = self.inner.open(key)
+        gate = self.release
+
+        class _Stream:
+            def read(self, n: int = -1) -> bytes:
+                gate.wait(timeout=30)
+                return stream.read(n)
+
+            def close(self) -> None:
+                stream.close()
+
+        return _Stream()  # type: ignore[return-value]
+
+
+def test_a_job_running_in_another_worker_is_not_started_again(
+    uow_factory: UowFactory,
+    storage: FileStorage,
+    clock: FakeClock,
+    published: Callable[[], list[str]],
+) -> None:
+    gated = _GatedStorage(storage)
+    job_id = submit(uow_factory, gated, clock, SIMPLE)
+    first: list[ImportJob] = []
+    worker = threading.Thread(
+        target=lambda: first.append(
+            run_import(job_id, uow_factory=uow_factory, storage=gated, clock=clock)
+        )
+    )
+    worker.start()
+    try:
+        for _ in range(500):  # the first worker has claimed the job and is reading the file
+            if gated.opened and stored_job(uow_factory, job_id).status is ImportStatus.RUNNING:
+                break
+            time.sleep(0.01)
+        # A duplicate delivery of the same job to a second worker: the job is left alone.
+        second = run_import(job_id, uow_factory=uow_factory, storage=gated, clock=clock)
+        assert (second.status, second.attempts, gated.opened) == (ImportStatus.RUNNING, 1, 1)
+    finally:
+        gated.release.set()
+        worker.join(timeout=60)
+    assert first and first[0].status is ImportStatus.COMPLETED
+    assert (first[0].attempts, first[0].created) == (1, 3)
+    assert published() == ["import.completed"]
+
+
+def test_a_job_left_running_by_a_dead_worker_is_started_afresh(
+    uow_factory: UowFactory, storage: FileStorage, clock: FakeClock
+) -> None:
+    job_id = submit(uow_factory, storage, clock, SIMPLE)
+    with uow_factory() as uow:  # a worker claimed it, then died without a word
+        job = uow.imports.get(job_id, for_update=True)
+        assert job is not None
+        job.start(clock.now())
+        uow.imports.update(job)
+        uow.commit()
+    clock.current += timedelta(seconds=121)
+    job = run_import(job_id, uow_factory=uow_factory, storage=storage, clock=clock)
+    assert (job.status, job.attempts, job.created) == (ImportStatus.COMPLETED, 2, 3)

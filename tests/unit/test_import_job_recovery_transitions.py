@@ -55,3 +55,16 @@ def test_retry_starts_attempts_afresh() -> None:
     job.fail("the worker stopped", T0)
     job.retry(T0)
     assert (job.status, job.attempts) == (ImportStatus.QUEUED, 0)
+
+
+def test_a_running_job_is_held_by_its_worker_until_its_heartbeat_goes_stale() -> None:
+    job = _running()
+    stale_after = timedelta(seconds=120)
+    assert job.held_by_a_live_worker(T0 + timedelta(seconds=119), stale_after)
+    assert not job.held_by_a_live_worker(T0 + timedelta(seconds=120), stale_after)
+    job.advance(T0 + timedelta(seconds=100), phase=ImportPhase.MERGING, percent=80.0)
+    assert job.held_by_a_live_worker(T0 + timedelta(seconds=200), stale_after)
+    queued = ImportJob(filename="a.csv", storage_key="imports/a", bytes_total=1, created_at=T0)
+    assert not queued.held_by_a_live_worker(T0, stale_after)
+    job.complete(ImportCounts(1, 1, 0, 0, 0, 0), T0 + timedelta(seconds=201))
+    assert not job.held_by_a_live_worker(T0 + timedelta(seconds=201), stale_after)

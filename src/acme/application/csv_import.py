@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, BinaryIO
 
 from acme.application.ports import Clock, FileStorage, UnitOfWork
@@ -32,7 +33,7 @@ from acme.domain.csv_rules import (
 )
 from acme.domain.errors import DomainError, NotFoundError
 from acme.domain.events import IMPORT_COMPLETED, IMPORT_FAILED, DomainEvent
-from acme.domain.import_job import ImportCounts, ImportJob, ImportPhase
+from acme.domain.import_job import DEFAULT_STALE_AFTER, ImportCounts, ImportJob, ImportPhase
 
 log = logging.getLogger(__name__)
 
@@ -168,13 +169,17 @@ def _finish_unsuccessfully(
         return job
 
 
-def _start(uow_factory: UowFactory, clock: Clock, job_id: str) -> ImportJob | None:
-    """Mark the job running; None when it must not run (finished, or cancel requested)."""
+def _start(
+    uow_factory: UowFactory, clock: Clock, job_id: str, stale_after: timedelta
+) -> ImportJob | None:
+    """Claim the job and mark it running; None when it must not run here (finished, cancel
+    requested, or running in a worker whose heartbeat is still fresh). The job is read FOR
+    UPDATE, so of two workers handed the same job at once only the first one claims it."""
     with uow_factory() as uow:
         job = uow.imports.get(job_id, for_update=True)
         if job is None:
             raise NotFoundError(f"import {job_id} not found")
-        if job.finished:
+        if job.finished or job.held_by_a_live_worker(clock.now(), stale_after):
             return None
         if job.cancel_requested:
             job.mark_cancelled(clock.now())
@@ -197,12 +202,15 @@ def run_import(
     clock: Clock,
     progress_interval: float = 0.25,
     monotonic: Callable[[], float] = time.monotonic,
+    stale_after: timedelta = DEFAULT_STALE_AFTER,
 ) -> ImportJob:
     """Run the import ``job_id`` to its end and return the finished job.
 
     Never raises for an import that goes wrong (unreadable file, cancellation, a database
-    error): the job records it. Raises NotFoundError for an unknown job."""
-    started = _start(uow_factory, clock, job_id)
+    error): the job records it. Raises NotFoundError for an unknown job. A job that is
+    finished, or running in another worker (heartbeat younger than ``stale_after``), is
+    returned as it is, not run."""
+    started = _start(uow_factory, clock, job_id, stale_after)
     if started is None:
         with uow_factory() as uow:
             found = uow.imports.get(job_id)

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from acme.application.ports import Clock, FileStorage, RowError, TaskQueue, UnitOfWork
 from acme.domain.errors import ConflictError, InvalidStateError, NotFoundError, ValidationError
-from acme.domain.import_job import ImportJob, ImportStatus
+from acme.domain.import_job import DEFAULT_STALE_AFTER, ImportJob, ImportStatus
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,6 @@ ImportRunner = Callable[[str], object]
 CSV_EXTENSIONS = (".csv", ".txt")
 MAX_LIST = 200
 SNIFF_BYTES = 8192
-DEFAULT_STALE_AFTER = timedelta(seconds=120)
 DEFAULT_MAX_ATTEMPTS = 3
 
 # Leading bytes of common binary formats people upload by mistake.
@@ -259,11 +258,9 @@ def execute_import(
     if job.finished:
         log.info("import %s is already %s; task dropped", job_id, job.status.value)
         return None
-    if job.status is ImportStatus.RUNNING:
-        beat = job.heartbeat_at or job.started_at or job.created_at
-        if clock.now() - beat < stale_after:
-            log.info("import %s is running elsewhere; duplicate task dropped", job_id)
-            return None
+    if job.held_by_a_live_worker(clock.now(), stale_after):
+        log.info("import %s is running elsewhere; duplicate task dropped", job_id)
+        return None
     try:
         run(job_id)
     except Exception as exc:

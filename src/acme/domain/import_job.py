@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from acme.domain.errors import InvalidStateError
+
+#: A running job whose heartbeat is older than this is taken to be left by a dead worker.
+DEFAULT_STALE_AFTER = timedelta(seconds=120)
 
 
 class ImportStatus(StrEnum):
@@ -69,6 +72,13 @@ class ImportJob:
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    def held_by_a_live_worker(self, now: datetime, stale_after: timedelta) -> bool:
+        """Running, with a heartbeat younger than ``stale_after``: another worker has it."""
+        if self.status is not ImportStatus.RUNNING:
+            return False
+        beat = self.heartbeat_at or self.started_at or self.created_at
+        return now - beat < stale_after
 
     def _require(self, *allowed: ImportStatus, action: str) -> None:
         if self.status not in allowed:

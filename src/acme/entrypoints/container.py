@@ -39,14 +39,20 @@ def build_storage(url: str, s3_endpoint_url: str = "") -> FileStorage:
 
 
 def build_import_runner(
-    uow_factory: Callable[[], UnitOfWork], storage: FileStorage, clock: Clock
+    uow_factory: Callable[[], UnitOfWork], storage: FileStorage, clock: Clock, stale_after: float
 ) -> import_jobs.ImportRunner:
     """``run_import`` (the CSV engine) with its ports bound: job id in, import run."""
 
     def run(job_id: str) -> object:
         from acme.application.csv_import import run_import
 
-        return run_import(job_id, uow_factory=uow_factory, storage=storage, clock=clock)
+        return run_import(
+            job_id,
+            uow_factory=uow_factory,
+            storage=storage,
+            clock=clock,
+            stale_after=timedelta(seconds=stale_after),
+        )
 
     return run
 
@@ -146,7 +152,11 @@ class Container(containers.DeclarativeContainer):
 
     # Imports: the engine's run_import, the worker-side executor, recovery, the task queue.
     import_runner = providers.Singleton(
-        build_import_runner, uow_factory=uow.provider, storage=storage, clock=clock
+        build_import_runner,
+        uow_factory=uow.provider,
+        storage=storage,
+        clock=clock,
+        stale_after=settings.provided.import_stale_after,
     )
     import_executor = providers.Singleton(
         build_import_executor,

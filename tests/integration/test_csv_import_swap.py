@@ -164,3 +164,32 @@ def test_cancel_noticed_while_merging_rolls_everything_back(
     monkeypatch.undo()
     again = do_import(uow_factory, storage, clock, b"sku,name\nnew,New\n")
     assert again.status is ImportStatus.COMPLETED and again.created == 1
+
+
+def test_a_failed_swap_leaves_no_new_table_behind(
+    engine: Engine,
+    storage: LocalFileStorage,
+    published: Callable[[], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def swapping() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, bulk_options={"force_strategy": "swap"})
+
+    clock = FakeClock()
+    do_import(swapping, storage, clock, b"sku,name\nkeep,Kept\n")
+    schema = _schema(engine)
+
+    def broken(self: PostgresBulkWriter, *args: object) -> object:
+        raise RuntimeError("index build failed")
+
+    monkeypatch.setattr(PostgresBulkWriter, "_build_indexes", broken)
+    job = do_import(swapping, storage, clock, b"sku,name\nkeep,Changed\nnew,New\n")
+    assert job.status is ImportStatus.FAILED
+    assert catalog(swapping) == {"keep": ("keep", "Kept", "", True)}
+    assert published() == ["import.completed", "import.failed"]
+    assert _schema(engine) == schema
+    with engine.connect() as conn:
+        left = conn.execute(
+            text("SELECT count(*) FROM pg_class WHERE relname = 'acme_products_new'")
+        ).scalar()
+    assert left == 0

@@ -89,6 +89,7 @@ class PostgresBulkWriter(ProductBulkWriter):
         self.index_workers = max(1, index_workers)
         self.force_strategy = force_strategy
         self.last_strategy: str | None = None
+        self._made_new_table = False
 
     # -- helpers -------------------------------------------------------------------------
     def _exec(self, sql: str, conn: Connection | None = None, **params: Any) -> Any:
@@ -165,7 +166,6 @@ class PostgresBulkWriter(ProductBulkWriter):
             f" WHERE s.line IN (SELECT max(line) FROM {stage} GROUP BY key))"
         )
         side = self._side()
-        direct = False
         try:
             self._exec("SELECT pg_advisory_lock(hashtext(:n))", side, n=owner)
             self._exec("SET LOCAL work_mem = '256MB'")
@@ -176,12 +176,11 @@ class PostgresBulkWriter(ProductBulkWriter):
                 # for the merge lock, the swap of the import holding that lock would wait for
                 # it in turn: a deadlock.)
                 self._lock_for_merge()
-                direct = self._catalog_is_empty() and self._swappable()
-            if direct:
-                self._drop_leftovers(side, owner)
-                created = self._direct(side, rows, now, progress)
-                progress(1.0)
-                return MergeCounts(created=created, updated=0, unchanged=0)
+                if self._catalog_is_empty() and self._swappable():
+                    self._drop_leftovers(side, owner)
+                    created = self._direct(side, rows, now, progress)
+                    progress(1.0)
+                    return MergeCounts(created=created, updated=0, unchanged=0)
             self._exec(
                 f"CREATE UNLOGGED TABLE {stage} (line bigint, sku text, key text, name text,"
                 " description text, active boolean)",
@@ -228,18 +227,23 @@ class PostgresBulkWriter(ProductBulkWriter):
             progress(1.0)
             return counts
         except BaseException:
-            # Not read by the unit of work yet (a bad file, a cancellation while reading):
-            # drop it now; otherwise the next import drops it as a leftover.
-            try:
-                self._exec("SET lock_timeout = '100ms'", side)
-                # The new table is this import's while it holds the merge lock (until the
-                # unit of work rolls back, after this).
-                self._exec(f"DROP TABLE IF EXISTS {NEW_TABLE if direct else stage}", side)
-            except Exception:
-                log.debug("staging table %s left for the next import to drop", stage)
+            # The side tables are dropped now unless the unit of work holds a lock on them
+            # (it has read the staging table, or the swap has begun): then the next import
+            # drops them as leftovers. The new table is this import's while it holds the
+            # merge lock, which lasts until the unit of work rolls back, after this.
+            self._drop_quietly(side, stage)
+            if self._made_new_table:
+                self._drop_quietly(side, NEW_TABLE)
             raise
         finally:
             side.close()
+
+    def _drop_quietly(self, side: Connection, table: str) -> None:
+        try:
+            self._exec("SET lock_timeout = '100ms'", side)
+            self._exec(f"DROP TABLE IF EXISTS {table}", side)
+        except Exception:
+            log.debug("table %s left for the next import to drop", table)
 
     def _count(self, stage: str) -> MergeCounts:
         """Created / updated / unchanged winners, in one pass over the staging table: every
@@ -308,6 +312,7 @@ class PostgresBulkWriter(ProductBulkWriter):
         )
 
     def _create_new_table(self, conn: Connection) -> None:
+        self._made_new_table = True
         # Built and committed beside the unit of work, so that several connections can index
         # it at once; products stays locked against writes meanwhile.
         self._exec("SET work_mem = '256MB'", conn)

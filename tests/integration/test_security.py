@@ -220,6 +220,23 @@ def test_security_headers_on_every_response(secured: TestClient, path: str) -> N
     assert r.headers["x-frame-options"] == "DENY"
 
 
+def test_an_unexpected_error_is_a_json_500_with_the_security_headers(
+    secured: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from acme.application import products as use_cases
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(use_cases, "list_products", broken)
+    r = secured.get("/api/products", headers={**JSON, "Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 500
+    assert r.json() == {"detail": "internal error; see the server log"}
+    assert "a bug" not in r.text
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
 def test_the_openapi_schema_declares_the_bearer_token(secured: TestClient) -> None:
     schema = secured.get("/openapi.json").json()
     assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"

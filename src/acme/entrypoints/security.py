@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
 import time
@@ -35,6 +36,8 @@ from urllib.parse import quote
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "acme_session"
 CSRF_COOKIE = "acme_csrf"
@@ -209,7 +212,24 @@ class SecurityMiddleware:
         if request.path in DOCS_PATHS:
             await self._docs(scope, receive, send, request)
             return
-        await self.app(scope, receive, self._with_headers(send, request))
+        started = False
+        with_headers = self._with_headers(send, request)
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await with_headers(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            # An unexpected error would otherwise reach Starlette's outermost handler, whose
+            # 500 carries none of the headers above; answered here, it has them all.
+            if started:
+                raise
+            log.exception("unexpected error in %s %s", request.method, request.path)
+            body = {"detail": "internal error; see the server log"}
+            await self._respond(send, request, 500, body, [])
 
     def _refusal(
         self, signer: SessionSigner, request: _Request

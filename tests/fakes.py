@@ -151,6 +151,13 @@ class FakeUploadRepository(UploadRepository):
         if upload.id in self.rows:
             self.rows[upload.id] = copy.deepcopy(upload)
 
+    def claim_for_import(self, upload_id: str, job_id: str) -> bool:
+        found = self.rows.get(upload_id)
+        if found is None or found.import_job_id is not None:
+            return False
+        found.import_job_id = job_id
+        return True
+
     def delete(self, upload_id: str) -> bool:
         return self.rows.pop(upload_id, None) is not None
 

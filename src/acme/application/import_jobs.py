@@ -90,11 +90,20 @@ def _empty(name: str) -> ValidationError:
     return ValidationError(f"'{name}' is empty; a CSV needs at least a header row", field="file")
 
 
-def _create_and_enqueue(
-    uow_factory: UowFactory, queue: TaskQueue, clock: Clock, job: ImportJob
-) -> ImportJob:
+def create_and_enqueue(
+    uow_factory: UowFactory,
+    queue: TaskQueue,
+    clock: Clock,
+    job: ImportJob,
+    *,
+    claim: Callable[[UnitOfWork], bool] | None = None,
+) -> ImportJob | None:
+    """Store the queued ``job`` and hand it to the task queue. ``claim`` runs in the same unit
+    of work; when it returns False nothing is stored and None is returned."""
     with uow_factory() as uow:
         uow.imports.add(job)
+        if claim is not None and not claim(uow):
+            return None
         uow.commit()
     try:
         queue.enqueue_import(job.id)
@@ -137,7 +146,9 @@ def submit_import(
         storage.delete(job.storage_key)
         raise _empty(name)
     job.bytes_total = size
-    return _create_and_enqueue(uow_factory, queue, clock, job)
+    queued = create_and_enqueue(uow_factory, queue, clock, job)
+    assert queued is not None  # no claim to lose
+    return queued
 
 
 def submit_stored_import(
@@ -150,6 +161,16 @@ def submit_stored_import(
     filename: str,
 ) -> ImportJob:
     """Queue an import of a file already in storage (the resumable upload page stored it)."""
+    job = stored_import_job(storage, clock, storage_key=storage_key, filename=filename)
+    queued = create_and_enqueue(uow_factory, queue, clock, job)
+    assert queued is not None  # no claim to lose
+    return queued
+
+
+def stored_import_job(
+    storage: FileStorage, clock: Clock, *, storage_key: str, filename: str
+) -> ImportJob:
+    """Check a stored file (present, not empty, text) and make its queued job, not yet saved."""
     name = _check_filename(filename)
     size = storage.size(storage_key)
     if size is None:
@@ -159,10 +180,9 @@ def submit_stored_import(
     with storage.open(storage_key) as f:
         if _looks_binary(f.read(SNIFF_BYTES)):
             raise _not_csv(name)
-    job = ImportJob(
+    return ImportJob(
         filename=name, storage_key=storage_key, bytes_total=size, created_at=clock.now()
     )
-    return _create_and_enqueue(uow_factory, queue, clock, job)
 
 
 def get_import(uow_factory: UowFactory, job_id: str) -> ImportJob:

@@ -110,9 +110,10 @@ def terminate_upload(uow_factory: UowFactory, storage: FileStorage, upload_id: s
 def import_upload(
     uow_factory: UowFactory, storage: FileStorage, queue: TaskQueue, clock: Clock, upload_id: str
 ) -> ImportJob:
-    """Queue the import of a complete upload (``import_jobs.submit_stored_import``); the job
-    reads the uploaded file where it is, nothing is copied. Asking again returns the same job,
-    so a page that retries the request never imports a file twice."""
+    """Queue the import of a complete upload; the job reads the uploaded file where it is,
+    nothing is copied. Asking again returns the same job, so a page that retries the request
+    never imports a file twice, even when both requests arrive at once: the job is stored
+    only together with its claim on the upload, which one request alone can win."""
     with uow_factory() as uow:
         upload = _get(uow, upload_id)
         existing = uow.imports.get(upload.import_job_id) if upload.import_job_id else None
@@ -124,12 +125,20 @@ def import_upload(
             f"the upload is not complete yet ({upload.offset:,} of {upload.length:,} bytes "
             "received); send the rest first"
         )
-    job = import_jobs.submit_stored_import(
-        uow_factory, storage, queue, clock, storage_key=upload.storage_key, filename=upload.filename
+    job = import_jobs.stored_import_job(
+        storage, clock, storage_key=upload.storage_key, filename=upload.filename
     )
-    with uow_factory() as uow:
-        current = _get(uow, upload_id)
-        current.attach_import(job.id)
-        uow.uploads.update(current)
-        uow.commit()
-    return job
+
+    def claim(uow: UnitOfWork) -> bool:
+        upload.attach_import(job.id)
+        return uow.uploads.claim_for_import(upload_id, job.id)
+
+    queued = import_jobs.create_and_enqueue(uow_factory, queue, clock, job, claim=claim)
+    if queued is not None:
+        return queued
+    with uow_factory() as uow:  # another request claimed the upload first: its job
+        claimed = _get(uow, upload_id).import_job_id
+        winner = uow.imports.get(claimed) if claimed else None
+    if winner is None:
+        raise NotFoundError(f"the import of upload {upload_id} is gone")
+    return winner

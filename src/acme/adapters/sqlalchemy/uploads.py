@@ -45,5 +45,15 @@ class SqlUploadRepository(UploadRepository):
             .values(offset=upload.offset, import_job_id=upload.import_job_id)
         )
 
+    def claim_for_import(self, upload_id: str, job_id: str) -> bool:
+        # One conditional UPDATE: PostgreSQL re-checks the condition after waiting for a
+        # concurrent claim's row lock; SQLite serialises writers.
+        claimed = self._conn.execute(
+            update(uploads)
+            .where(uploads.c.id == upload_id, uploads.c.import_job_id.is_(None))
+            .values(import_job_id=job_id)
+        )
+        return claimed.rowcount == 1
+
     def delete(self, upload_id: str) -> bool:
         return self._conn.execute(delete(uploads).where(uploads.c.id == upload_id)).rowcount > 0

@@ -19,5 +19,10 @@ class UploadRepository(ABC):
         """Store the upload's offset and import job id."""
 
     @abstractmethod
+    def claim_for_import(self, upload_id: str, job_id: str) -> bool:
+        """Record ``job_id`` as the upload's import unless it has one already, atomically (of
+        two concurrent claims exactly one wins); return whether this claim won."""
+
+    @abstractmethod
     def delete(self, upload_id: str) -> bool:
         """Remove the upload's state; return whether it existed."""

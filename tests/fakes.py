@@ -151,6 +151,17 @@ class FakeUploadRepository(UploadRepository):
         if upload.id in self.rows:
             self.rows[upload.id] = copy.deepcopy(upload)
 
+    def list_unimported_before(self, cutoff: datetime, limit: int) -> list[Upload]:
+        found = [u for u in self.rows.values() if u.import_job_id is None and u.created_at < cutoff]
+        return [copy.deepcopy(u) for u in sorted(found, key=lambda u: u.created_at)[:limit]]
+
+    def delete_unimported(self, upload_id: str) -> bool:
+        found = self.rows.get(upload_id)
+        if found is None or found.import_job_id is not None:
+            return False
+        del self.rows[upload_id]
+        return True
+
     def claim_for_import(self, upload_id: str, job_id: str) -> bool:
         found = self.rows.get(upload_id)
         if found is None or found.import_job_id is not None:

@@ -5,6 +5,7 @@ adapters with local file storage on SQLite and PostgreSQL (tests/integration). E
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
@@ -147,3 +148,29 @@ def test_an_incomplete_or_non_csv_upload_is_not_imported(
     with pytest.raises(NotFoundError):
         uc.import_upload(uow_factory, storage, queue, FakeClock(), "missing")
     assert queue.enqueued == []
+
+
+def test_uploads_no_import_claimed_are_deleted_once_they_expire(
+    uow_factory: UowFactory, storage: FileStorage
+) -> None:
+    start = FakeClock().now()  # when _complete's uploads are created
+    half = uc.create_upload(uow_factory, storage, FakeClock(start), LIMITS, "half.csv", 100)
+    uc.append_to_upload(uow_factory, storage, LIMITS, half.id, 0, b"x" * 10)
+    never_imported = _complete(uow_factory, storage, "left.csv", b"sku,name\na,A\n")
+    imported = _complete(uow_factory, storage, "cat.csv", b"sku,name\nb,B\n")
+    uc.import_upload(uow_factory, storage, FakeTaskQueue(), FakeClock(), imported)
+    later = start + timedelta(hours=24, minutes=30)
+    recent = uc.create_upload(uow_factory, storage, FakeClock(later), LIMITS, "new.csv", 100)
+    now = FakeClock(start + timedelta(hours=25))
+
+    expired = uc.expire_abandoned_uploads(uow_factory, storage, now, timedelta(hours=24))
+
+    assert sorted(expired) == sorted([half.id, never_imported])
+    for gone in expired:
+        with pytest.raises(NotFoundError):
+            uc.get_upload(uow_factory, storage, gone)
+        assert storage.size(f"uploads/{gone}") is None
+    for kept in (imported, recent.id):
+        assert uc.get_upload(uow_factory, storage, kept).id == kept
+        assert storage.size(f"uploads/{kept}") is not None
+    assert uc.expire_abandoned_uploads(uow_factory, storage, now, timedelta(hours=24)) == []

@@ -305,10 +305,14 @@ class RecoveryReport:
     failed: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     resent: list[str] = field(default_factory=list)
+    #: the housekeeping that runs beside recovery: uploads deleted as abandoned
+    expired_uploads: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.requeued or self.failed or self.cancelled or self.resent)
+        return bool(
+            self.requeued or self.failed or self.cancelled or self.resent or self.expired_uploads
+        )
 
 
 def recover_stale_imports(

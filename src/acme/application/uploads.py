@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from acme.application import import_jobs
 from acme.application.ports import Clock, FileStorage, TaskQueue, UnitOfWork
@@ -105,6 +106,30 @@ def terminate_upload(uow_factory: UowFactory, storage: FileStorage, upload_id: s
         uow.uploads.delete(upload_id)
         uow.commit()
     storage.delete(upload.storage_key)
+
+
+def expire_abandoned_uploads(
+    uow_factory: UowFactory,
+    storage: FileStorage,
+    clock: Clock,
+    expire_after: timedelta,
+    *,
+    limit: int = 100,
+) -> list[str]:
+    """Delete uploads (state and bytes) that no import has claimed ``expire_after`` after
+    they were created: files given up half-way, or uploaded and never imported. Returns the
+    ids deleted. An upload claimed by an import meanwhile is kept."""
+    with uow_factory() as uow:
+        stale = uow.uploads.list_unimported_before(clock.now() - expire_after, limit)
+    expired: list[str] = []
+    for upload in stale:
+        with uow_factory() as uow:
+            gone = uow.uploads.delete_unimported(upload.id)
+            uow.commit()
+        if gone:
+            storage.delete(upload.storage_key)
+            expired.append(upload.id)
+    return expired
 
 
 def import_upload(

@@ -18,7 +18,7 @@ from acme.adapters.sqlalchemy.engine import build_engine
 from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
 from acme.adapters.webhooks.guard import DnsAddressGuard
 from acme.adapters.webhooks.sender import HttpxWebhookSender
-from acme.application import import_jobs
+from acme.application import import_jobs, uploads
 from acme.application.ports import Clock, DependencyCheck, FileStorage, TaskQueue, UnitOfWork
 from acme.application.webhook_dispatch import DispatchConfig, Dispatcher, DispatchLoop
 from acme.domain.webhook import RetryPolicy
@@ -84,9 +84,14 @@ def build_recovery(
     stale_after: float,
     max_attempts: int,
     resend_queued: bool,
+    storage: FileStorage | None = None,
+    upload_expire_after: float = 0.0,
 ) -> Callable[[TaskQueue, Collection[str]], import_jobs.RecoveryReport]:
+    """The periodic housekeeping of workers: imports whose worker died, and (with a storage
+    and ``upload_expire_after`` > 0) uploads abandoned for that many seconds."""
+
     def recover(queue: TaskQueue, skip: Collection[str] = ()) -> import_jobs.RecoveryReport:
-        return import_jobs.recover_stale_imports(
+        report = import_jobs.recover_stale_imports(
             uow_factory,
             queue,
             clock,
@@ -96,6 +101,11 @@ def build_recovery(
             queued_after=QUEUED_RESEND_AFTER,
             skip=skip,
         )
+        if storage is not None and upload_expire_after > 0:
+            report.expired_uploads = uploads.expire_abandoned_uploads(
+                uow_factory, storage, clock, timedelta(seconds=upload_expire_after)
+            )
+        return report
 
     return recover
 
@@ -171,6 +181,8 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         stale_after=settings.provided.import_stale_after,
         max_attempts=settings.provided.import_max_attempts,
+        storage=storage,
+        upload_expire_after=settings.provided.upload_expire_after,
         # the in-process queue dies with its process, so queued jobs are re-sent
         resend_queued=providers.Callable(lambda url: not url, settings.provided.broker_url),
     )

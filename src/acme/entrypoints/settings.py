@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     """Largest file a resumable upload accepts (tus ``Tus-Max-Size``)."""
     upload_chunk_bytes: int = 5 * 1024**2
     """Part size the upload page sends per request."""
+    upload_expire_after: float = 24 * 3600.0
+    """Seconds after which an upload no import has claimed is deleted (0: never)."""
     webhook_timeout_seconds: float = 10.0
     webhook_concurrency: int = 16
     webhook_retry_base_seconds: float = 5.0

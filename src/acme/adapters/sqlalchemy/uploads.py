@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import Connection, delete, insert, select, update
 
 from acme.adapters.sqlalchemy.tables import uploads
@@ -27,16 +30,22 @@ class SqlUploadRepository(UploadRepository):
 
     def get(self, upload_id: str) -> Upload | None:
         row = self._conn.execute(select(uploads).where(uploads.c.id == upload_id)).first()
-        if row is None:
-            return None
-        return Upload(
-            id=row.id,
-            filename=row.filename,
-            length=row.length,
-            offset=row.offset,
-            created_at=row.created_at,
-            import_job_id=row.import_job_id,
+        return None if row is None else _upload(row)
+
+    def list_unimported_before(self, cutoff: datetime, limit: int) -> list[Upload]:
+        rows = self._conn.execute(
+            select(uploads)
+            .where(uploads.c.import_job_id.is_(None), uploads.c.created_at < cutoff)
+            .order_by(uploads.c.created_at)
+            .limit(limit)
         )
+        return [_upload(row) for row in rows]
+
+    def delete_unimported(self, upload_id: str) -> bool:
+        deleted = self._conn.execute(
+            delete(uploads).where(uploads.c.id == upload_id, uploads.c.import_job_id.is_(None))
+        )
+        return deleted.rowcount == 1
 
     def update(self, upload: Upload) -> None:
         self._conn.execute(
@@ -57,3 +66,14 @@ class SqlUploadRepository(UploadRepository):
 
     def delete(self, upload_id: str) -> bool:
         return self._conn.execute(delete(uploads).where(uploads.c.id == upload_id)).rowcount > 0
+
+
+def _upload(row: Any) -> Upload:
+    return Upload(
+        id=row.id,
+        filename=row.filename,
+        length=row.length,
+        offset=row.offset,
+        created_at=row.created_at,
+        import_job_id=row.import_job_id,
+    )

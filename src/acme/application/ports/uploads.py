@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import datetime
 
 from acme.domain.upload import Upload
 
@@ -22,6 +23,15 @@ class UploadRepository(ABC):
     def claim_for_import(self, upload_id: str, job_id: str) -> bool:
         """Record ``job_id`` as the upload's import unless it has one already, atomically (of
         two concurrent claims exactly one wins); return whether this claim won."""
+
+    @abstractmethod
+    def list_unimported_before(self, cutoff: datetime, limit: int) -> list[Upload]:
+        """Uploads created before ``cutoff`` that no import has claimed, oldest first."""
+
+    @abstractmethod
+    def delete_unimported(self, upload_id: str) -> bool:
+        """Delete the upload's state unless an import has claimed it meanwhile (atomically);
+        return whether it was deleted."""
 
     @abstractmethod
     def delete(self, upload_id: str) -> bool:

@@ -287,7 +287,8 @@ class FakeStore:
         self.commits = 0
         self.webhooks = FakeWebhookRepository()
         self.deliveries = FakeDeliveryRepository(self.webhooks)
-        self.dispatched: set[str] = set()
+        self.dispatched: dict[str, datetime] = {}  # event id -> when it was fanned out
+        self.pruned: set[str] = set()  # events deleted by retention (kept in ``events``)
 
 
 class FakeUnitOfWork(UnitOfWork):
@@ -303,7 +304,9 @@ class FakeUnitOfWork(UnitOfWork):
         self.webhooks, self.deliveries = copy.deepcopy(
             (self._store.webhooks, self._store.deliveries)
         )
-        self.outbox = FakeOutboxReader(self._store.events, set(self._store.dispatched))
+        self.outbox = FakeOutboxReader(
+            self._store.events, dict(self._store.dispatched), set(self._store.pruned)
+        )
         self.deliveries.outbox = self._store.events
         self.imports = copy.deepcopy(self._store.imports)
         self._imports_seen = copy.deepcopy(self._store.imports)
@@ -336,7 +339,8 @@ class FakeUnitOfWork(UnitOfWork):
         self._store.webhooks, self._store.deliveries = copy.deepcopy(
             (self.webhooks, self.deliveries)
         )
-        self._store.dispatched = set(self.outbox.dispatched)
+        self._store.dispatched = dict(self.outbox.dispatched)
+        self._store.pruned = set(self.outbox.pruned)
 
     def rollback(self) -> None:
         if isinstance(getattr(self, "events", None), FakeEventPublisher):
@@ -452,6 +456,16 @@ class FakeDeliveryRepository(DeliveryRepository):
         mine = [copy.deepcopy(d) for d in self._live() if d.webhook_id == webhook_id]
         return list(reversed(mine))[:limit]
 
+    def delete_finished_before(self, cutoff: datetime, limit: int) -> int:
+        old = [
+            i
+            for i, d in sorted(self.rows.items())
+            if d.status is not DeliveryStatus.PENDING and d.created_at < cutoff
+        ][:limit]
+        for i in old:
+            del self.rows[i]
+        return len(old)
+
     def latest_by_webhook(self) -> dict[int, Delivery]:
         latest: dict[int, Delivery] = {}
         for d in self._live():
@@ -463,9 +477,15 @@ class FakeDeliveryRepository(DeliveryRepository):
 class FakeOutboxReader(OutboxReader):
     """Reads the committed events of a FakeStore; ``seq`` is the position in that list."""
 
-    def __init__(self, events: list[DomainEvent], dispatched: set[str]) -> None:
+    def __init__(
+        self,
+        events: list[DomainEvent],
+        dispatched: dict[str, datetime],
+        pruned: set[str] | None = None,
+    ) -> None:
         self._events = events
         self.dispatched = dispatched
+        self.pruned = pruned if pruned is not None else set()
 
     def claim(self, limit: int) -> list[OutboxEvent]:
         out = []
@@ -478,10 +498,19 @@ class FakeOutboxReader(OutboxReader):
 
     def mark_dispatched(self, seqs: Sequence[int], now: datetime) -> None:
         for seq in seqs:
-            self.dispatched.add(self._events[seq - 1].id)
+            self.dispatched[self._events[seq - 1].id] = now
 
     def pending_count(self) -> int:
         return sum(1 for e in self._events if e.id not in self.dispatched)
+
+    def delete_dispatched_before(self, cutoff: datetime, limit: int) -> int:
+        old = [
+            e.id
+            for e in self._events
+            if e.id not in self.pruned and self.dispatched.get(e.id, cutoff) < cutoff
+        ][:limit]
+        self.pruned.update(old)
+        return len(old)
 
 
 class FakeAddressGuard(AddressGuard):

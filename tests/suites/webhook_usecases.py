@@ -15,7 +15,7 @@ import pytest
 from acme.application import products as pc
 from acme.application import webhooks as uc
 from acme.application.ports import UnitOfWork
-from acme.application.webhook_dispatch import DispatchConfig, Dispatcher
+from acme.application.webhook_dispatch import DispatchConfig, Dispatcher, DispatchLoop
 from acme.domain.errors import NotFoundError, ValidationError
 from acme.domain.events import DomainEvent
 from acme.domain.webhook import DeliveryStatus, RetryPolicy, SendError, SendResult
@@ -292,3 +292,36 @@ def test_delete_removes_the_webhook_and_its_log(
         uc.list_deliveries(uow_factory, w.id or 0)
     with pytest.raises(NotFoundError):
         uc.delete_webhook(uow_factory, w.id or 0)
+
+
+def test_retention_deletes_old_events_and_finished_deliveries_but_nothing_pending(
+    uow_factory: UowFactory, clock: FakeClock, sender: FakeSender, dispatcher: Dispatcher
+) -> None:
+    w = _add(uow_factory, clock, A, ["product.created"])
+    sender.script[A] = [SendResult(200, 1), SendResult(410, 1), SendResult(503, 1)]
+    pc.create_product(uow_factory, clock, pc.NewProduct("S0", "n"))
+    pc.create_product(uow_factory, clock, pc.NewProduct("S1", "n"))
+    dispatcher.run_once()  # S0 succeeded, S1 failed (410 is not retried)
+    pc.create_product(uow_factory, clock, pc.NewProduct("S2", "n"))
+    dispatcher.run_once()  # S2 pending, to be retried
+    pc.create_product(uow_factory, clock, pc.NewProduct("S3", "n"))  # not fanned out yet
+    clock.current += timedelta(days=31)
+    keep_all = Dispatcher(uow_factory, clock, sender, config=DispatchConfig(retention_days=0))
+    assert keep_all.prune() == (0, 0)
+    assert len(uc.list_deliveries(uow_factory, w.id or 0)) == 3
+
+    loop = DispatchLoop(dispatcher)
+    loop.step()  # the loop's first round deletes what retention has passed, then fans out
+    left = uc.list_deliveries(uow_factory, w.id or 0)
+    assert [(json.loads(d.body)["data"]["sku"], d.status) for d in left] == [
+        ("S3", DeliveryStatus.PENDING),
+        ("S2", DeliveryStatus.PENDING),
+    ]
+    assert dispatcher.prune(batch=1) == (0, 0)  # S3 was fanned out just now, S2 is pending
+
+    dispatcher.run_once()  # what was kept is still delivered, in order
+    skus = [json.loads(body)["data"]["sku"] for _, _, body in sender.sent]
+    assert skus == ["S0", "S1", "S2", "S2", "S3"]
+    clock.current += timedelta(days=31)
+    assert dispatcher.prune(batch=1) == (1, 2)  # batches of one until nothing is left
+    assert uc.list_deliveries(uow_factory, w.id or 0) == []

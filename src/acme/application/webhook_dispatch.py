@@ -35,6 +35,10 @@ class DispatchConfig:
     #: rounds start at most this often, however many commits wake the loop, so a burst of
     #: API writes is fanned out in one short transaction instead of one per request
     min_round_seconds: float = 0.2
+    #: fanned-out events and finished deliveries older than this are deleted (0: kept)
+    retention_days: float = 30.0
+    #: how often the loop deletes them
+    prune_every_seconds: float = 3600.0
 
 
 class Dispatcher:
@@ -131,6 +135,25 @@ class Dispatcher:
                 uow.webhooks.release(webhook_id)
                 uow.commit()
 
+    def prune(self, batch: int = 1000, max_batches: int = 100) -> tuple[int, int]:
+        """Delete outbox events fanned out, and succeeded or failed deliveries created, more
+        than ``retention_days`` ago, in short transactions of ``batch`` rows each; return
+        (events, deliveries) deleted. Pending deliveries and events not fanned out yet are
+        never deleted."""
+        if self.config.retention_days <= 0:
+            return 0, 0
+        cutoff = self._clock.now() - timedelta(days=self.config.retention_days)
+        events = deliveries = 0
+        for _ in range(max_batches):
+            with self._uow_factory() as uow:
+                e = uow.outbox.delete_dispatched_before(cutoff, batch)
+                d = uow.deliveries.delete_finished_before(cutoff, batch)
+                uow.commit()
+            events, deliveries = events + e, deliveries + d
+            if e < batch and d < batch:
+                break
+        return events, deliveries
+
     def run_once(self) -> int:
         """Fan out everything, then send every due delivery, one webhook after another; return
         the number of attempts. For the CLI and tests; the loop does the same concurrently."""
@@ -154,6 +177,7 @@ class DispatchLoop:
         self._pool: ThreadPoolExecutor | None = None
         self._busy: set[int] = set()
         self._lock = threading.Lock()
+        self._next_prune = 0.0  # monotonic time of the next retention pass (0: first round)
 
     @property
     def running(self) -> bool:
@@ -188,8 +212,14 @@ class DispatchLoop:
         self.wakeup.set()
 
     def step(self) -> None:
-        """One round: fan out, then hand newly due webhooks to free senders."""
+        """One round: fan out, then hand newly due webhooks to free senders; now and then,
+        delete what the retention period has passed."""
         d = self.dispatcher
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + d.config.prune_every_seconds
+            events, deliveries = d.prune()
+            if events or deliveries:
+                log.info("retention: deleted %d old events, %d old deliveries", events, deliveries)
         for _ in range(20):  # bounded, so sending is never starved by a huge backlog
             if d.fan_out() < d.config.fan_out_batch:
                 break

@@ -214,6 +214,7 @@ class Container(containers.DeclarativeContainer):
         concurrency=settings.provided.webhook_concurrency,
         poll_seconds=settings.provided.webhook_poll_seconds,
         lease_seconds=settings.provided.webhook_lease_seconds,
+        retention_days=settings.provided.webhook_retention_days,
     )
     dispatcher = providers.Singleton(
         Dispatcher,

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = 5.0
     webhook_poll_seconds: float = 0.5
     webhook_lease_seconds: float = 120.0
+    webhook_retention_days: float = 30.0
+    """Days fanned-out events and finished deliveries are kept (0: forever)."""
     # Imports (task queue name, recovery of jobs whose worker died, in-process threads)
     task_queue: str = "acme-imports"
     import_stale_after: float = 120.0

@@ -154,6 +154,17 @@ class SqlOutboxReader(OutboxReader):
         ).all()
         return [OutboxEvent(seq=r.id, event_id=r.event_id, type=r.type) for r in rows]
 
+    def delete_dispatched_before(self, cutoff: datetime, limit: int) -> int:
+        oldest = (
+            select(outbox_events.c.id)
+            .where(outbox_events.c.dispatched_at < cutoff)
+            .order_by(outbox_events.c.id)
+            .limit(limit)
+            .scalar_subquery()
+        )
+        result = self._conn.execute(delete(outbox_events).where(outbox_events.c.id.in_(oldest)))
+        return int(result.rowcount)
+
     def mark_dispatched(self, seqs: Sequence[int], now: datetime) -> None:
         if seqs:
             self._conn.execute(
@@ -293,6 +304,17 @@ class SqlDeliveryRepository(DeliveryRepository):
             select(D).where(D.c.webhook_id == webhook_id).order_by(D.c.id.desc()).limit(limit)
         )
         return [_row_to_delivery(r) for r in rows]
+
+    def delete_finished_before(self, cutoff: datetime, limit: int) -> int:
+        d = webhook_deliveries
+        oldest = (
+            select(d.c.id)
+            .where(d.c.status != DeliveryStatus.PENDING.value, d.c.created_at < cutoff)
+            .order_by(d.c.id)
+            .limit(limit)
+            .scalar_subquery()
+        )
+        return int(self._conn.execute(delete(d).where(d.c.id.in_(oldest))).rowcount)
 
     def latest_by_webhook(self) -> dict[int, Delivery]:
         latest = select(func.max(D.c.id)).where(D.c.attempts > 0).group_by(D.c.webhook_id)

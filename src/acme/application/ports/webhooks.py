@@ -59,6 +59,11 @@ class OutboxReader(ABC):
     @abstractmethod
     def pending_count(self) -> int: ...
 
+    @abstractmethod
+    def delete_dispatched_before(self, cutoff: datetime, limit: int) -> int:
+        """Delete up to ``limit`` events fanned out before ``cutoff``, oldest first; return
+        how many. Events not fanned out yet are never deleted."""
+
 
 class DeliveryRepository(ABC):
     @abstractmethod
@@ -88,6 +93,11 @@ class DeliveryRepository(ABC):
     @abstractmethod
     def list_for_webhook(self, webhook_id: int, limit: int) -> list[Delivery]:
         """The webhook's most recent deliveries, newest first."""
+
+    @abstractmethod
+    def delete_finished_before(self, cutoff: datetime, limit: int) -> int:
+        """Delete up to ``limit`` succeeded or failed deliveries created before ``cutoff``,
+        oldest first; return how many. Pending deliveries are never deleted."""
 
     @abstractmethod
     def latest_by_webhook(self) -> dict[int, Delivery]:

@@ -102,26 +102,30 @@ class PostgresBulkWriter(ProductBulkWriter):
         """A connection in autocommit mode, beside the unit of work's transaction."""
         return self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
-    # Both COPYs use the binary format: measured on 500k rows, it halves the worker's time to
-    # encode the rows (0.35 s instead of 0.6 s) and the server's time to read them.
-    def _copy(self, side: Connection, table: str, rows: Iterable[ImportRow]) -> int:
+    def _copy(
+        self,
+        side: Connection,
+        target: str,
+        types: list[str],
+        rows: Iterable[tuple[Any, ...]],
+    ) -> int:
+        """COPY ``rows`` into ``target`` ("table (columns)"); return how many. The binary
+        format: measured on 500k rows, it halves the worker's time to encode the rows (0.35 s
+        instead of 0.6 s) and the server's time to read them."""
         dbapi = side.connection.driver_connection
         assert dbapi is not None
         started = time.perf_counter()
         with (
             dbapi.cursor() as cur,
-            cur.copy(
-                f"COPY {table} (line, sku, key, name, description, active) FROM STDIN"
-                " (FORMAT BINARY)"
-            ) as copy,
+            cur.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy,
         ):
-            copy.set_types(["int8", "text", "text", "text", "text", "bool"])
+            copy.set_types(types)
             write = copy.write_row
             n = 0
             for row in rows:
                 write(row)
                 n += 1
-        log.debug("%.3f s  COPY (parsing included)", time.perf_counter() - started)
+        log.debug("%.3f s  COPY into %s (parsing included)", time.perf_counter() - started, target)
         return n
 
     def _drop_leftovers(self, side: Connection, mine: str) -> None:
@@ -186,7 +190,12 @@ class PostgresBulkWriter(ProductBulkWriter):
                 " description text, active boolean)",
                 side,
             )
-            staged = self._copy(side, stage, rows)
+            staged = self._copy(
+                side,
+                f"{stage} (line, sku, key, name, description, active)",
+                ["int8", "text", "text", "text", "text", "bool"],
+                rows,
+            )
             progress(0.0)
             self._lock_for_merge()
             self._drop_leftovers(side, owner)
@@ -353,34 +362,20 @@ class PostgresBulkWriter(ProductBulkWriter):
             f" ALTER updated_at SET DEFAULT {stamp}",
             side,
         )
-        dbapi = side.connection.driver_connection
-        assert dbapi is not None
-        started = time.perf_counter()
-        with (
-            dbapi.cursor() as cur,
-            cur.copy(
-                f"COPY {NEW_TABLE} (sku, sku_key, name, description, active) FROM STDIN"
-                " (FORMAT BINARY)"
-            ) as copy,
-        ):
-            copy.set_types(["text", "text", "text", "text", "bool"])
-            write = copy.write_row
-            copied = 0
-            for row in rows:
-                description = row.description
-                active = row.active
-                write(
-                    (
-                        row.sku,
-                        row.key,
-                        row.name,
-                        "" if description is None else description,
-                        True if active is None else active,
-                    )
+        copied = self._copy(
+            side,
+            f"{NEW_TABLE} (sku, sku_key, name, description, active)",
+            ["text", "text", "text", "text", "bool"],
+            (
+                (
+                    r.sku,
+                    r.key,
+                    r.name,
+                    "" if r.description is None else r.description,
+                    True if r.active is None else r.active,
                 )
-                copied += 1
-        log.debug(
-            "%.3f s  COPY into the new table (parsing included)", time.perf_counter() - started
+                for r in rows
+            ),
         )
         progress(0.0)
         if copied == 0:

@@ -37,6 +37,8 @@ from urllib.parse import quote
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from acme.entrypoints.api.errors import INTERNAL_ERROR
+
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "acme_session"
@@ -228,8 +230,7 @@ class SecurityMiddleware:
             if started:
                 raise
             log.exception("unexpected error in %s %s", request.method, request.path)
-            body = {"detail": "internal error; see the server log"}
-            await self._respond(send, request, 500, body, [])
+            await self._respond(send, request, 500, INTERNAL_ERROR, [])
 
     def _refusal(
         self, signer: SessionSigner, request: _Request

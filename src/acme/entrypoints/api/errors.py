@@ -21,6 +21,9 @@ from acme.domain.errors import (
 
 log = logging.getLogger(__name__)
 
+#: The body of every 500: no details of the error, which go to the server log.
+INTERNAL_ERROR = {"detail": "internal error; see the server log"}
+
 
 class TusError(ValidationError):
     """A request that breaks the tus protocol (missing or malformed header): HTTP 400."""
@@ -82,4 +85,4 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return JSONResponse({"detail": "internal error; see the server log"}, status_code=500)
+        return JSONResponse(INTERNAL_ERROR, status_code=500)

@@ -4,7 +4,6 @@ merge gives, leave the schema exactly as it was, and leave nothing behind when i
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,16 @@ from acme.adapters.sqlalchemy.bulk_postgres import NEW_TABLE, PostgresBulkWriter
 from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
 from acme.adapters.storage.local import LocalFileStorage
 from acme.application import products as product_uc
-from acme.application.csv_import import run_import
 from acme.domain.import_job import ImportStatus
 from tests.databases import empty_tables
 from tests.fakes import FakeClock
-from tests.suites.csv_import import _CancellingStorage, catalog, do_import, submit
+from tests.suites.csv_import import (
+    OVERLAPPING_FILES,
+    catalog,
+    do_import,
+    import_at_once,
+    run_cancelled,
+)
 from tests.unit.test_csv_import import encode, record, reference
 
 
@@ -185,16 +189,7 @@ def test_cancel_while_copying_a_first_import_leaves_nothing_behind(
 ) -> None:
     before = schema(engine)
     clock = FakeClock()
-    data = b"sku,name\n" + b"".join(b"s-%d,Name %d\n" % (i, i) for i in range(3000))
-    cancelling = _CancellingStorage(storage, uow_factory, clock)
-    cancelling.job_id = submit(uow_factory, cancelling, clock, data)
-    job = run_import(
-        cancelling.job_id,
-        uow_factory=uow_factory,
-        storage=cancelling,
-        clock=clock,
-        progress_interval=0.0,
-    )
+    job = run_cancelled(uow_factory, storage, clock)
     assert job.status is ImportStatus.CANCELLED
     assert catalog(uow_factory) == {}
     assert schema(engine) == before and leftovers(engine) == set()
@@ -230,24 +225,8 @@ def test_two_first_imports_at_once_both_finish_one_after_the_other(
     made: list[SqlUnitOfWork],
     storage: LocalFileStorage,
 ) -> None:
-    clock = FakeClock()
-    files = [
-        b"sku,name\n" + b"".join(b"S-%d,first %d\n" % (i, i) for i in range(0, 3000)),
-        b"sku,name\n" + b"".join(b"s-%d,second %d\n" % (i, i) for i in range(3000, 0, -1)),
-    ]
-    job_ids = [submit(uow_factory, storage, clock, data) for data in files]
-    results: dict[str, ImportStatus] = {}
-
-    def work(job_id: str) -> None:
-        job = run_import(job_id, uow_factory=uow_factory, storage=storage, clock=FakeClock())
-        results[job_id] = job.status
-
-    threads = [threading.Thread(target=work, args=(j,)) for j in job_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert results == dict.fromkeys(job_ids, ImportStatus.COMPLETED)
+    statuses = import_at_once(uow_factory, storage, OVERLAPPING_FILES)
+    assert set(statuses.values()) == {ImportStatus.COMPLETED}
     used = strategies(made)
     assert used.count("direct") == 1 and len(used) == 2  # the second merged into the first
     with engine.connect() as conn:

@@ -4,7 +4,6 @@ swapped table keeps every index and id, and concurrent imports with overlapping 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,7 +18,13 @@ from acme.domain.import_job import ImportStatus
 from tests.databases import empty_tables
 from tests.fakes import FakeClock
 from tests.suites.csv_import import *  # noqa: F403
-from tests.suites.csv_import import catalog, do_import, submit
+from tests.suites.csv_import import (
+    OVERLAPPING_FILES,
+    catalog,
+    do_import,
+    import_at_once,
+    submit,
+)
 
 
 @pytest.fixture(params=["swap", "in_place"])
@@ -79,24 +84,8 @@ def test_swap_keeps_every_index_ids_and_the_sequence(
 def test_concurrent_imports_with_overlapping_skus_both_finish(
     uow_factory: Callable[[], SqlUnitOfWork], storage: LocalFileStorage
 ) -> None:
-    clock = FakeClock()
-    files = [
-        b"sku,name\n" + b"".join(b"S-%d,first %d\n" % (i, i) for i in range(0, 3000)),
-        b"sku,name\n" + b"".join(b"s-%d,second %d\n" % (i, i) for i in range(3000, 0, -1)),
-    ]
-    job_ids = [submit(uow_factory, storage, clock, data) for data in files]
-    results: dict[str, ImportStatus] = {}
-
-    def work(job_id: str) -> None:
-        job = run_import(job_id, uow_factory=uow_factory, storage=storage, clock=FakeClock())
-        results[job_id] = job.status
-
-    threads = [threading.Thread(target=work, args=(j,)) for j in job_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert results == dict.fromkeys(job_ids, ImportStatus.COMPLETED)
+    statuses = import_at_once(uow_factory, storage, OVERLAPPING_FILES)
+    assert set(statuses.values()) == {ImportStatus.COMPLETED}
     products = catalog_all(uow_factory)
     assert len(products) == 3001  # S-0 .. S-3000, one product per case-insensitive SKU
     winners = {name.split()[0] for name in products.values()}

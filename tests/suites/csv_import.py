@@ -188,12 +188,13 @@ def test_unreadable_file_fails_naming_the_line_and_changes_nothing(
     assert stored_job(uow_factory, job.id).status is ImportStatus.FAILED
 
 
-class _CancellingStorage(FileStorage):
-    """Asks for the job's cancellation once the parser has read ``after`` bytes."""
+class _WatchedStorage(FileStorage):
+    """Delegates to ``inner``, counts the files opened, and calls ``before_read`` before
+    every read of one (which returns how many bytes to read)."""
 
-    def __init__(self, inner: FileStorage, uow_factory: UowFactory, clock: FakeClock) -> None:
-        self.inner, self.uow_factory, self.clock = inner, uow_factory, clock
-        self.job_id = ""
+    def __init__(self, inner: FileStorage) -> None:
+        self.inner = inner
+        self.opened = 0
 
     def write(self, key: str, chunks: Any) -> int:
         return self.inner.write(key, chunks)
@@ -207,24 +208,56 @@ class _CancellingStorage(FileStorage):
     def delete(self, key: str) -> None:
         self.inner.delete(key)
 
+    def before_read(self, n: int) -> int:
+        return n
+
     def open(self, key: str) -> BinaryIO:
+        self.opened += 1
         stream = self.inner.open(key)
-        outer = self
+        watcher = self
 
         class _Stream:
             def read(self, n: int = -1) -> bytes:
-                with outer.uow_factory() as uow:
-                    job = uow.imports.get(outer.job_id)
-                    if job is not None and not job.cancel_requested:
-                        job.request_cancel(outer.clock.now())
-                        uow.imports.update(job)
-                        uow.commit()
-                return stream.read(min(n, 4096) if n > 0 else 4096)
+                return stream.read(watcher.before_read(n))
 
             def close(self) -> None:
                 stream.close()
 
         return _Stream()  # type: ignore[return-value]
+
+
+class _CancellingStorage(_WatchedStorage):
+    """Asks for the job's cancellation at the first read, then reads in small pieces."""
+
+    def __init__(self, inner: FileStorage, uow_factory: UowFactory, clock: FakeClock) -> None:
+        super().__init__(inner)
+        self.uow_factory, self.clock = uow_factory, clock
+        self.job_id = ""
+
+    def before_read(self, n: int) -> int:
+        with self.uow_factory() as uow:
+            job = uow.imports.get(self.job_id)
+            if job is not None and not job.cancel_requested:
+                job.request_cancel(self.clock.now())
+                uow.imports.update(job)
+                uow.commit()
+        return min(n, 4096) if n > 0 else 4096
+
+
+def run_cancelled(
+    uow_factory: UowFactory, storage: FileStorage, clock: FakeClock, rows: int = 3000
+) -> ImportJob:
+    """Import a file of ``rows`` products whose cancellation is asked for while it is read."""
+    data = b"sku,name\n" + b"".join(b"s-%d,Name %d\n" % (i, i) for i in range(rows))
+    cancelling = _CancellingStorage(storage, uow_factory, clock)
+    cancelling.job_id = submit(uow_factory, cancelling, clock, data)
+    return run_import(
+        cancelling.job_id,
+        uow_factory=uow_factory,
+        storage=cancelling,
+        clock=clock,
+        progress_interval=0.0,
+    )
 
 
 def test_cancelled_import_changes_nothing(
@@ -234,16 +267,7 @@ def test_cancelled_import_changes_nothing(
     published: Callable[[], list[str]],
 ) -> None:
     do_import(uow_factory, storage, clock, b"sku,name\nkeep,Kept\n")
-    data = b"sku,name\n" + b"".join(b"s-%d,Name %d\n" % (i, i) for i in range(3000))
-    cancelling = _CancellingStorage(storage, uow_factory, clock)
-    cancelling.job_id = submit(uow_factory, cancelling, clock, data)
-    job = run_import(
-        cancelling.job_id,
-        uow_factory=uow_factory,
-        storage=cancelling,
-        clock=clock,
-        progress_interval=0.0,
-    )
+    job = run_cancelled(uow_factory, storage, clock)
     assert job.status is ImportStatus.CANCELLED
     assert stored_job(uow_factory, job.id).status is ImportStatus.CANCELLED
     assert catalog(uow_factory) == {"keep": ("keep", "Kept", "", True)}
@@ -290,40 +314,16 @@ def test_a_finished_job_is_not_run_again(
     assert len(catalog(uow_factory)) == 3
 
 
-class _GatedStorage(FileStorage):
-    """Counts the opens of stored files and holds every read until ``release`` is set."""
+class _GatedStorage(_WatchedStorage):
+    """Holds every read until ``release`` is set."""
 
     def __init__(self, inner: FileStorage) -> None:
-        self.inner = inner
-        self.opened = 0
+        super().__init__(inner)
         self.release = threading.Event()
 
-    def write(self, key: str, chunks: Any) -> int:
-        return self.inner.write(key, chunks)
-
-    def append(self, key: str, offset: int, data: bytes) -> int:
-        return self.inner.append(key, offset, data)
-
-    def size(self, key: str) -> int | None:
-        return self.inner.size(key)
-
-    def delete(self, key: str) -> None:
-        self.inner.delete(key)
-
-    def open(self, key: str) -> BinaryIO:
-        self.opened += 1
-        stream = self.inner.open(key)
-        gate = self.release
-
-        class _Stream:
-            def read(self, n: int = -1) -> bytes:
-                gate.wait(timeout=30)
-                return stream.read(n)
-
-            def close(self) -> None:
-                stream.close()
-
-        return _Stream()  # type: ignore[return-value]
+    def before_read(self, n: int) -> int:
+        self.release.wait(timeout=30)
+        return n
 
 
 def test_a_job_running_in_another_worker_is_not_started_again(
@@ -370,3 +370,30 @@ def test_a_job_left_running_by_a_dead_worker_is_started_afresh(
     clock.current += timedelta(seconds=121)
     job = run_import(job_id, uow_factory=uow_factory, storage=storage, clock=clock)
     assert (job.status, job.attempts, job.created) == (ImportStatus.COMPLETED, 2, 3)
+
+
+#: Two files with the same 3,000 SKUs in other cases and the opposite order, plus one more.
+OVERLAPPING_FILES = (
+    b"sku,name\n" + b"".join(b"S-%d,first %d\n" % (i, i) for i in range(0, 3000)),
+    b"sku,name\n" + b"".join(b"s-%d,second %d\n" % (i, i) for i in range(3000, 0, -1)),
+)
+
+
+def import_at_once(
+    uow_factory: UowFactory, storage: FileStorage, files: tuple[bytes, ...]
+) -> dict[str, ImportStatus]:
+    """Submit ``files``, run their imports on as many threads at once, return each status."""
+    clock = FakeClock()
+    job_ids = [submit(uow_factory, storage, clock, data) for data in files]
+    results: dict[str, ImportStatus] = {}
+
+    def work(job_id: str) -> None:
+        job = run_import(job_id, uow_factory=uow_factory, storage=storage, clock=FakeClock())
+        results[job_id] = job.status
+
+    threads = [threading.Thread(target=work, args=(j,)) for j in job_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return {j: results.get(j, ImportStatus.RUNNING) for j in job_ids}

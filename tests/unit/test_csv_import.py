@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,27 +14,6 @@ from acme.domain.import_job import ImportJob, ImportStatus
 from acme.domain.sku import sku_key
 from tests.fakes import FakeClock, FakeFileStorage, FakeStore, FakeUnitOfWork
 from tests.suites.csv_import import *  # noqa: F403
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def uow_factory(store: FakeStore) -> Callable[[], FakeUnitOfWork]:
-    return lambda: FakeUnitOfWork(store)
-
-
-@pytest.fixture
-def storage() -> FakeFileStorage:
-    return FakeFileStorage()
-
-
-@pytest.fixture
-def published(store: FakeStore) -> Callable[[], list[str]]:
-    return lambda: [e.type for e in store.events]
-
 
 # --- generated files against a reference model -------------------------------------------
 

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from tests.fakes import FakeFileStorage, FakeStore, FakeTaskQueue, FakeUnitOfWork
+from tests.fakes import FakeTaskQueue
 from tests.suites.import_job_usecases import *  # noqa: F403
-
-
-@pytest.fixture
-def uow_factory() -> Callable[[], FakeUnitOfWork]:
-    store = FakeStore()
-    return lambda: FakeUnitOfWork(store)
-
-
-@pytest.fixture
-def storage() -> FakeFileStorage:
-    return FakeFileStorage()
 
 
 @pytest.fixture

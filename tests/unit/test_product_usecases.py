@@ -2,24 +2,4 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import pytest
-
-from tests.fakes import FakeStore, FakeUnitOfWork
 from tests.suites.product_usecases import *  # noqa: F403
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def uow_factory(store: FakeStore) -> Callable[[], FakeUnitOfWork]:
-    return lambda: FakeUnitOfWork(store)
-
-
-@pytest.fixture
-def published(store: FakeStore) -> Callable[[], list[str]]:
-    return lambda: [e.type for e in store.events]

@@ -5,25 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from tests.fakes import FakeFileStorage, FakeStore, FakeUnitOfWork
+from tests.fakes import FakeFileStorage, FakeUnitOfWork
 from tests.suites.upload_usecases import *  # noqa: F403
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def uow_factory(store: FakeStore) -> Callable[[], FakeUnitOfWork]:
-    return lambda: FakeUnitOfWork(store)
-
-
-@pytest.fixture
-def storage() -> FakeFileStorage:
-    return FakeFileStorage()
 
 
 def test_the_workers_housekeeping_expires_abandoned_uploads_when_configured(

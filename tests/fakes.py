@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from acme.application.ports import (
     LIST_COUNT_CAP,
+    LIST_COUNT_WALK,
     AddressGuard,
     Clock,
     DeliveryRepository,
@@ -35,6 +36,7 @@ from acme.application.ports import (
     UploadRepository,
     WebhookRepository,
     WebhookSender,
+    count_cap_after,
 )
 from acme.application.webhooks import event_body
 from acme.domain.errors import ConflictError, NotFoundError
@@ -56,10 +58,11 @@ class FakeClock(Clock):
 
 
 class FakeProductRepository(ProductRepository):
-    def __init__(self, count_cap: int = LIST_COUNT_CAP) -> None:
+    def __init__(self, count_cap: int = LIST_COUNT_CAP, count_walk: int = LIST_COUNT_WALK) -> None:
         self.rows: dict[int, Product] = {}
         self._next_id = 1
         self.count_cap = count_cap
+        self.count_walk = count_walk
 
     def _check_key(self, product: Product) -> None:
         for other in self.rows.values():
@@ -120,11 +123,12 @@ class FakeProductRepository(ProductRepository):
         matches = [copy.deepcopy(p) for _, p in sorted(self.rows.items()) if keep(p)]
         start = (page - 1) * page_size
         items = matches[start : start + page_size]
-        # Counted like the SQL adapter: the page's end plus at most count_cap matches after it.
+        # Counted like the SQL adapter: the page's end plus at most cap matches after it.
         counted = start + len(items) if items else 0
         more = len(matches) - counted
-        if more > self.count_cap and not exact_total:
-            return ProductPage(items, page, page_size, counted + self.count_cap, total_capped=True)
+        cap = count_cap_after([p.id or 0 for p in items], self.count_cap, self.count_walk)
+        if more > cap and not exact_total:
+            return ProductPage(items, page, page_size, counted + cap, total_capped=True)
         return ProductPage(items, page, page_size, len(matches))
 
 

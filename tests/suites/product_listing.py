@@ -1,7 +1,8 @@
 """How a ProductRepository counts a listing: exact, or capped past ``count_cap`` matches after
 the page and marked as such. Runs against the fake (tests/unit) and the SQL adapter on
 PostgreSQL and SQLite (tests/integration). Each test takes ``capped_repository``: an empty
-repository whose count cap is CAP."""
+repository whose count cap is CAP, or ``walking_repository``: an empty repository whose cap
+is WIDE_CAP and whose count walks about WALK products."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from acme.application.ports import ProductFilter, ProductRepository
 from acme.domain.product import Product
 
 CAP = 3
+WIDE_CAP = 100
+WALK = 8
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -91,3 +94,30 @@ def test_an_exact_total_counts_every_match(
     add(capped_repository, 10, inactive_every=2)
     listing = capped_repository.list(filters, page, size, exact_total=True)
     assert (listing.total, listing.total_capped) == (total, False)
+
+
+@pytest.mark.parametrize(
+    ("every", "total", "capped"),
+    [
+        # Every product matches: the cap is WALK (8 of the 38 after the page).
+        (1, 2 + WALK, True),
+        # One in four: ids 4 apart on the page, so WALK products hold about 2 matches.
+        (4, 2 + 2, True),
+        # One in twenty: the cap never falls below 1, so a next page is always known.
+        (20, 2 + 1, True),
+    ],
+)
+def test_sparse_matches_count_fewer_so_the_count_walks_about_walk_products(
+    walking_repository: ProductRepository, every: int, total: int, capped: bool
+) -> None:
+    add(walking_repository, 80, inactive_every=every)
+    listing = walking_repository.list(ProductFilter(active=False), 1, 2)
+    assert (listing.total, listing.total_capped) == (total, capped)
+
+
+def test_a_sparse_result_that_ends_within_the_cap_is_exact(
+    walking_repository: ProductRepository,
+) -> None:
+    add(walking_repository, 12, inactive_every=4)  # inactive: 0, 4, 8; cap 2 after [0, 4]
+    listing = walking_repository.list(ProductFilter(active=False), 1, 2)
+    assert (listing.total, listing.total_capped) == (3, False)

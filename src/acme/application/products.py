@@ -150,8 +150,9 @@ def list_products(
     *,
     exact_total: bool = False,
 ) -> ProductPage:
-    """One page of products. The total is capped past LIST_COUNT_CAP matches after the page
-    (fast whatever the catalog size) unless ``exact_total`` is asked for."""
+    """One page of products. The total is capped past LIST_COUNT_CAP matches after the page,
+    fewer for sparse matches (fast whatever the catalog size and the filter), unless
+    ``exact_total`` is asked for."""
     if not 1 <= page <= MAX_PAGE:
         raise ValidationError(f"page must be between 1 and {MAX_PAGE:,}", field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:

@@ -24,9 +24,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from acme.adapters.sqlalchemy.tables import DESCRIPTION_HALVES, products
 from acme.application.ports import (
     LIST_COUNT_CAP,
+    LIST_COUNT_WALK,
     ProductFilter,
     ProductPage,
     ProductRepository,
+    count_cap_after,
 )
 from acme.domain.errors import ConflictError
 from acme.domain.product import Product
@@ -73,9 +75,15 @@ def _values(product: Product) -> dict[str, Any]:
 
 
 class SqlProductRepository(ProductRepository):
-    def __init__(self, conn: Connection, count_cap: int = LIST_COUNT_CAP) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        count_cap: int = LIST_COUNT_CAP,
+        count_walk: int = LIST_COUNT_WALK,
+    ) -> None:
         self._conn = conn
         self._count_cap = count_cap
+        self._count_walk = count_walk
 
     def add(self, product: Product) -> Product:
         try:
@@ -217,9 +225,11 @@ class SqlProductRepository(ProductRepository):
           ``active=false`` an index-only scan of the primary key or of products_inactive, so a
           deep OFFSET skips index entries, not heap rows), then only those rows are read.
         - The count is exact when the page is the last one (nothing to count) and otherwise
-          counts the matches *after* the page, up to ``count_cap``; beyond that the total is a
-          lower bound marked ``total_capped`` (see ProductPage). ``exact_total`` counts every
-          match instead, at the price of reading them all.
+          counts the matches *after* the page, up to ``count_cap``, or fewer when the page's
+          matches are sparse, so that counting walks about ``count_walk`` products
+          (``count_cap_after``); beyond that the total is a lower bound marked
+          ``total_capped`` (see ProductPage). ``exact_total`` counts every match instead, at
+          the price of reading them all.
         """
         offset = (page - 1) * page_size
         window = (
@@ -243,12 +253,8 @@ class SqlProductRepository(ProductRepository):
         if exact_total:
             more = self._count_matches(filters, after_id, None)
             return ProductPage(items, page, page_size, counted + more)
-        more = self._count_matches(filters, after_id, self._count_cap + 1)
-        capped = more > self._count_cap
+        cap = count_cap_after([p.id or 0 for p in items], self._count_cap, self._count_walk)
+        more = self._count_matches(filters, after_id, cap + 1)
         return ProductPage(
-            items,
-            page,
-            page_size,
-            counted + min(more, self._count_cap),
-            total_capped=capped,
+            items, page, page_size, counted + min(more, cap), total_capped=more > cap
         )

@@ -13,9 +13,11 @@ from acme.application.ports.imports import (
 )
 from acme.application.ports.products import (
     LIST_COUNT_CAP,
+    LIST_COUNT_WALK,
     ProductFilter,
     ProductPage,
     ProductRepository,
+    count_cap_after,
 )
 from acme.application.ports.storage import FileStorage
 from acme.application.ports.uow import UnitOfWork
@@ -31,6 +33,7 @@ from acme.application.ports.webhooks import (
 
 __all__ = [
     "LIST_COUNT_CAP",
+    "LIST_COUNT_WALK",
     "AddressGuard",
     "Clock",
     "DeliveryRepository",
@@ -52,4 +55,5 @@ __all__ = [
     "UploadRepository",
     "WebhookRepository",
     "WebhookSender",
+    "count_cap_after",
 ]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from acme.domain.product import Product
@@ -19,16 +19,35 @@ class ProductFilter:
 
 # How many matches past the requested page a listing counts exactly (see ProductPage).
 LIST_COUNT_CAP = 250
+# About how many products counting past a page may walk through (see count_cap_after).
+LIST_COUNT_WALK = 5_000
+
+
+def count_cap_after(page_ids: Sequence[int], cap: int, walk: int) -> int:
+    """How many matches to count after a page whose matches have ids ``page_ids``.
+
+    Counting walks the catalog in id order from the page's end, so counting ``cap`` matches
+    costs about ``cap / density`` products, and a filter that matches one product in a
+    hundred would walk 25,000 of them for a cap of 250. The page shows the density where
+    the walk continues (matches per id); the cap shrinks so that the walk stays near
+    ``walk`` products, never below 1 (whether a next page exists is always known)."""
+    if len(page_ids) < 2:
+        return cap
+    span = page_ids[-1] - page_ids[0]
+    if span <= 0:
+        return cap
+    return max(1, min(cap, walk * (len(page_ids) - 1) // span))
 
 
 @dataclass(frozen=True)
 class ProductPage:
     """One page of a listing.
 
-    ``total`` is exact while at most ``LIST_COUNT_CAP`` matches follow the page. Past that,
-    counting would cost more than the page itself, so ``total`` is the lower bound
-    ``offset + len(items) + LIST_COUNT_CAP`` and ``total_capped`` is True ("at least"),
-    unless the caller asked for an exact total.
+    ``total`` is exact while at most ``cap`` matches follow the page, ``cap`` being
+    ``LIST_COUNT_CAP``, or fewer where the page's matches are sparse (``count_cap_after``).
+    Past that, counting would cost more than the page itself, so ``total`` is the lower
+    bound ``offset + len(items) + cap`` and ``total_capped`` is True ("at least"), unless
+    the caller asked for an exact total.
     """
 
     items: list[Product]

@@ -33,9 +33,9 @@ def list_products(
         Literal["capped", "exact"],
         Query(
             description="capped (default): total is exact unless more than "
-            f"{LIST_COUNT_CAP:,} matches follow the page, then a lower bound with "
-            "total_capped=true; fast on any catalog. exact: count every match (slower on "
-            "large catalogs; for confirmations and reports)."
+            f"{LIST_COUNT_CAP:,} matches follow the page (fewer when matches are sparse), "
+            "then a lower bound with total_capped=true; fast on any catalog. exact: count "
+            "every match (slower on large catalogs; for confirmations and reports)."
         ),
     ] = "capped",
 ) -> ProductPageOut:

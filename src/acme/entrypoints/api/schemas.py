@@ -58,12 +58,13 @@ class ProductPageOut(BaseModel):
     page_size: int
     total: int = Field(
         description="Number of matching products: exact unless total_capped is true, then a "
-        f"lower bound (matches up to the page's end plus {LIST_COUNT_CAP:,} more)."
+        f"lower bound (matches up to the page's end plus up to {LIST_COUNT_CAP:,} more: fewer "
+        "when the page's matches are sparse, so that counting stays cheap)."
     )
     total_capped: bool = Field(
         default=False,
-        description=f"True when more than {LIST_COUNT_CAP:,} matches follow this page, so "
-        "counting stopped there: read total as 'at least'.",
+        description=f"True when more matches follow this page than were counted (at most "
+        f"{LIST_COUNT_CAP:,}): read total as 'at least'.",
     )
 
 

@@ -68,7 +68,8 @@ def strategies(made: list[SqlUnitOfWork]) -> list[str]:
 
 
 def schema(engine: Engine) -> dict[str, Any]:
-    """Everything the swap must keep: indexes, constraints, column defaults, the sequence."""
+    """Everything the swap must keep: indexes, constraints, column defaults and collations,
+    the sequence."""
     with engine.connect() as conn:
 
         def rows(sql: str) -> list[tuple[Any, ...]]:
@@ -83,8 +84,9 @@ def schema(engine: Engine) -> dict[str, Any]:
                 " WHERE conrelid = 'products'::regclass"
             ),
             "columns": rows(
-                "SELECT column_name, data_type, is_nullable, coalesce(column_default, '')"
-                " FROM information_schema.columns WHERE table_name = 'products'"
+                "SELECT column_name, data_type, is_nullable, coalesce(column_default, ''),"
+                " coalesce(collation_name, '') FROM information_schema.columns"
+                " WHERE table_name = 'products'"
             ),
             "sequence": conn.execute(
                 text("SELECT pg_get_serial_sequence('products', 'id')")

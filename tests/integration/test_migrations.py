@@ -47,6 +47,23 @@ def test_migrations_produce_exactly_the_described_schema(fresh_url: str) -> None
     assert schema_differences(fresh_url) == []
 
 
+def test_sku_keys_compare_bytewise_on_postgresql() -> None:
+    """Migration 0010 (Alembic's comparison does not look at collations)."""
+    with postgres_database("acme_migrations") as url:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                collation = conn.execute(
+                    text(
+                        "SELECT collation_name FROM information_schema.columns"
+                        " WHERE table_name = 'products' AND column_name = 'sku_key'"
+                    )
+                ).scalar()
+        finally:
+            engine.dispose()
+    assert collation == "C"
+
+
 def test_the_comparison_notices_a_missing_index(fresh_url: str) -> None:
     dropped = "products_listing" if fresh_url.startswith("postgresql") else "outbox_events_pending"
     execute(fresh_url, f"DROP INDEX {dropped}")

@@ -50,7 +50,12 @@ products = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("sku", String(255), nullable=False),
-    Column("sku_key", String(255), nullable=False),
+    # Compared bytewise on PostgreSQL (migration 0010): a machine key, sorted faster so.
+    Column(
+        "sku_key",
+        String(255).with_variant(String(255, collation="C"), "postgresql"),
+        nullable=False,
+    ),
     Column("name", String(255), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),

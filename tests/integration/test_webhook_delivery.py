@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 import standardwebhooks
 
+from acme.adapters.webhooks.guard import DnsAddressGuard, GuardedNetworkBackend
+from acme.adapters.webhooks.sender import HttpxWebhookSender
 from acme.application import products as pc
 from acme.application import webhooks as uc
 from acme.domain.events import DomainEvent
-from acme.domain.webhook import DeliveryStatus
+from acme.domain.webhook import DeliveryStatus, SendError
 from acme.entrypoints.container import Container
 from tests.apps import make_container
 from tests.receivers import Receiver, free_port, wait_until
@@ -247,3 +249,57 @@ def test_private_addresses_are_refused_at_send_time_too(
         permissive.engine().dispose()
         strict.webhook_sender().close()
         strict.engine().dispose()
+
+
+class Resolver:
+    """A name server answering ``addresses`` for every name, recording what it was asked."""
+
+    def __init__(self, *addresses: str) -> None:
+        self.addresses = list(addresses)
+        self.asked: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        return self.addresses
+
+
+def test_a_name_that_rebinds_to_loopback_after_the_check_is_refused_at_connect(
+    receiver: Receiver,
+) -> None:
+    # DNS rebinding: the name is public when the URL is checked and loopback when the
+    # connection is made. (Two resolvers play the one rebinding name server, so that the
+    # public answer can never be connected to, whatever the code under test does.)
+    at_check, at_connect = Resolver("93.184.216.34"), Resolver("127.0.0.1")
+    sender = HttpxWebhookSender(
+        DnsAddressGuard(allow_private=False, resolver=at_check),
+        timeout_seconds=1.0,
+        backend=GuardedNetworkBackend(allow_private=False, resolver=at_connect),
+    )
+    try:
+        result = sender.send(f"http://rebind.test:{receiver.port}/hook", "c2VjcmV0", "m1", "{}")
+    finally:
+        sender.close()
+    assert at_check.asked == at_connect.asked == ["rebind.test"]
+    assert result.error_kind is SendError.REFUSED and result.status_code is None
+    assert result.error is not None and "127.0.0.1 is a loopback address" in result.error
+    assert receiver.answered == 0
+
+
+def test_the_connection_goes_to_the_address_the_guard_resolved(receiver: Receiver) -> None:
+    resolver = Resolver("127.0.0.1")  # for a name only this resolver knows
+    sender = HttpxWebhookSender(
+        DnsAddressGuard(allow_private=True),
+        timeout_seconds=1.0,
+        backend=GuardedNetworkBackend(allow_private=True, resolver=resolver),
+    )
+    try:
+        url = f"http://hooks.acme.test:{receiver.port}/hook"
+        first = sender.send(url, "c2VjcmV0", "m1", '{"type": "webhook.test"}')
+        second = sender.send(url, "c2VjcmV0", "m2", '{"type": "webhook.test"}')
+    finally:
+        sender.close()
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert resolver.asked == ["hooks.acme.test"]  # one connection, kept alive for the second
+    assert [r.headers["host"] for r in receiver.received] == [
+        f"hooks.acme.test:{receiver.port}"
+    ] * 2

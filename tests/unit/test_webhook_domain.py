@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 
+import httpcore
 import pytest
 
-from acme.adapters.webhooks.guard import DnsAddressGuard
+from acme.adapters.webhooks.guard import AddressRefused, DnsAddressGuard, GuardedNetworkBackend
 from acme.domain.errors import ValidationError
 from acme.domain.webhook import (
     Delivery,
@@ -172,3 +174,24 @@ def test_dns_rebinding_is_caught_because_every_check_resolves_again() -> None:
     guard = DnsAddressGuard(allow_private=False, resolver=lambda h, p: next(answers))
     assert guard.refusal("https://rebind.example/") is None  # at create
     assert "loopback" in (guard.refusal("https://rebind.example/") or "")  # at send
+
+
+def test_the_connecting_backend_refuses_before_any_socket_is_opened() -> None:
+    """The check at connect time (GuardedNetworkBackend): one resolution, checked, then
+    connected to; a private answer never reaches a socket. (Connecting is tested against
+    real receivers in tests/integration/test_webhook_delivery.py.)"""
+    answers = {"metadata.example": ["93.184.216.34", "169.254.169.254"]}
+
+    def resolver(host: str, port: int) -> list[str]:
+        if host not in answers:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return answers[host]
+
+    backend = GuardedNetworkBackend(allow_private=False, resolver=resolver)
+    with pytest.raises(AddressRefused, match=r"169\.254\.169\.254 is a link-local address"):
+        backend.connect_tcp("metadata.example", 80)
+    with pytest.raises(httpcore.ConnectError) as failed:
+        backend.connect_tcp("nowhere.example", 80)
+    assert isinstance(failed.value.__cause__, socket.gaierror)  # described as a DNS failure
+    with pytest.raises(httpcore.ConnectError, match="TCP only"):
+        backend.connect_unix_socket("/run/anything.sock")

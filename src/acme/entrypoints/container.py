@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from acme.adapters.clock import SystemClock
 from acme.adapters.sqlalchemy.engine import build_engine
 from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
-from acme.adapters.webhooks.guard import DnsAddressGuard
+from acme.adapters.webhooks.guard import DnsAddressGuard, GuardedNetworkBackend
 from acme.adapters.webhooks.sender import HttpxWebhookSender
 from acme.application import import_jobs, uploads
 from acme.application.ports import Clock, DependencyCheck, FileStorage, TaskQueue, UnitOfWork
@@ -205,6 +205,9 @@ class Container(containers.DeclarativeContainer):
         guard=address_guard,
         timeout_seconds=settings.provided.webhook_timeout_seconds,
         max_connections=settings.provided.webhook_concurrency,
+        backend=providers.Singleton(
+            GuardedNetworkBackend, allow_private=settings.provided.webhook_allow_private
+        ),
     )
     retry_policy = providers.Singleton(
         RetryPolicy, base_seconds=settings.provided.webhook_retry_base_seconds

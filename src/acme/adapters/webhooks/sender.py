@@ -8,8 +8,10 @@ import ssl
 import time
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
+from acme.adapters.webhooks.guard import AddressRefused
 from acme.adapters.webhooks.signing import sign
 from acme.application.ports import AddressGuard, WebhookSender
 from acme.domain.webhook import SendError, SendResult
@@ -56,20 +58,37 @@ def describe_error(exc: httpx.HTTPError, url: str) -> str:
     return f"connection error: {exc or type(exc).__name__}"
 
 
+class _Transport(httpx.HTTPTransport):
+    """httpx's transport (requests, responses and errors as httpx makes them) over a
+    connection pool that connects through ``backend``; httpx has no parameter for that."""
+
+    def __init__(self, backend: httpcore.NetworkBackend, max_connections: int) -> None:
+        super().__init__(retries=0)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            retries=0,
+            network_backend=backend,
+        )
+
+
 class HttpxWebhookSender(WebhookSender):
+    """``backend``: how connections are made; the container passes the guarded backend,
+    which connects only to addresses it has checked (see GuardedNetworkBackend)."""
+
     def __init__(
-        self, guard: AddressGuard, timeout_seconds: float = 10.0, max_connections: int = 32
+        self,
+        guard: AddressGuard,
+        timeout_seconds: float = 10.0,
+        max_connections: int = 32,
+        backend: httpcore.NetworkBackend | None = None,
     ) -> None:
         self._guard = guard
         self.timeout_seconds = timeout_seconds
         # the transport alone: no cookies, auth, redirects or proxies from the environment,
         # just a keep-alive connection pool, which also keeps the CPU cost per send low
-        self._transport = httpx.HTTPTransport(
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
-            retries=0,
-        )
+        self._transport = _Transport(backend or httpcore.SyncBackend(), max_connections)
         self._timeout = httpx.Timeout(timeout_seconds).as_dict()
 
     def close(self) -> None:
@@ -110,6 +129,9 @@ class HttpxWebhookSender(WebhookSender):
                 SendError.TIMEOUT,
             )
         except httpx.HTTPError as exc:
+            refused = next((c for c in _causes(exc) if isinstance(c, AddressRefused)), None)
+            if refused is not None:  # the name resolved otherwise than at the check above
+                return SendResult(None, _ms(started), str(refused), SendError.REFUSED)
             return SendResult(None, _ms(started), describe_error(exc, url), SendError.CONNECTION)
         return SendResult(response.status_code, _ms(started))
 

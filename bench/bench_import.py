@@ -7,7 +7,9 @@ Measured in one run, on scratch databases created and dropped here:
   separate worker process, and re-import of the same file (nothing changes); each timed alone,
   like the anchors;
 - the same two imports once more while a second process reads ``GET /api/products`` from a
-  running ``acme serve``, for the read latencies during an import;
+  running ``acme serve``, for the read latencies during an import, then a third import of
+  another generated file (nearly every SKU new: the table swap, rebuilding every index while
+  the readers read the old table);
 - the anchors from ``shared/bench/baseline_bench.py`` (``copy_limit``, ``best_peer``; more with
   ACME_BENCH_ANCHORS=copy_limit,copy_upsert,best_peer_as_is,best_peer,orm_chunks) when that
   folder exists (``../shared/bench`` beside the repository, or /work/shared/bench);
@@ -50,11 +52,13 @@ ADMIN_URL = os.environ.get(
 )
 
 
-def csv_file(rows: int) -> Path:
-    path = DATA / f"products-{rows}.csv"
+def csv_file(rows: int, seed: int = 7) -> Path:
+    """The generated file of ``rows`` records; another ``seed`` gives other products (the
+    same SKU numbers with other words: nearly every SKU new)."""
+    path = DATA / (f"products-{rows}.csv" if seed == 7 else f"products-{rows}-seed{seed}.csv")
     if not path.exists():
         print(f"generating {path.name} ...", flush=True)
-        write_csv(path, rows)
+        write_csv(path, rows, seed=seed)
     return path
 
 
@@ -243,6 +247,12 @@ def run(args: argparse.Namespace) -> None:
         loaded, again_reads = import_with_reader(url, path, base)
         print(f"  ours re-import (reader running): {loaded}", flush=True)
         print(f"  reads during re-import: {again_reads}", flush=True)
+        # A large import into the full catalog: the swap, whose index builds take both
+        # cores for tens of seconds while readers keep reading the old table.
+        other = csv_file(rows, seed=8)
+        swapped, swap_reads = import_with_reader(url, other, base)
+        print(f"  ours changed import (reader running): {swapped}", flush=True)
+        print(f"  reads during changed import: {swap_reads}", flush=True)
     # The timings: ours alone, like the anchors (which run with no reader), and side by side
     # in alternating rounds, since the load on a shared machine changes from minute to minute;
     # each round's pair gives a ratio.
@@ -288,7 +298,16 @@ def run(args: argparse.Namespace) -> None:
         )
     print(f"fresh import with the reader running (s) {loaded_fresh['seconds']:.2f}")
     print(f"re-import with the reader running (s)    {loaded['seconds']:.2f}")
-    for label, reads in (("fresh", fresh_reads), ("re-import", again_reads)):
+    print(
+        f"changed import (s)                       {swapped['seconds']:.2f}"
+        f"  ({swapped['rows']} rows: {swapped['created']} new, {swapped['updated']} updated,"
+        f" strategy {swapped['strategy']})"
+    )
+    for label, reads in (
+        ("fresh", fresh_reads),
+        ("re-import", again_reads),
+        ("changed", swap_reads),
+    ):
         if reads:
             print(
                 f"GET /api/products p95, {label:9} {reads['p95_ms']:8.1f} ms"

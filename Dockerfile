@@ -21,7 +21,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     ACME_STORAGE_URL=file:///app/var/uploads
 RUN groupadd --system --gid 10001 acme \
     && useradd --system --uid 10001 --gid acme --home-dir /app --create-home --shell /usr/sbin/nologin acme \
-    && mkdir -p /app/var/uploads \
+    && mkdir -p /app/var/uploads /app/var/keys \
     && chown -R acme:acme /app
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app

@@ -54,6 +54,7 @@ locals {
     { name = "ACME_DATABASE_URL", valueFrom = aws_secretsmanager_secret.database_url.arn },
     { name = "ACME_BROKER_URL", valueFrom = aws_secretsmanager_secret.broker_url.arn },
     { name = "ACME_API_TOKEN", valueFrom = aws_secretsmanager_secret.api_token.arn },
+    { name = "ACME_SECRET_KEY", valueFrom = aws_secretsmanager_secret.secret_key.arn },
   ]
   container_common = {
     image                  = local.image
@@ -114,6 +115,7 @@ resource "aws_iam_role_policy" "execution_secrets" {
           aws_secretsmanager_secret.database_url.arn,
           aws_secretsmanager_secret.broker_url.arn,
           aws_secretsmanager_secret.api_token.arn,
+          aws_secretsmanager_secret.secret_key.arn,
         ]
       },
       {

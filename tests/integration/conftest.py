@@ -14,6 +14,13 @@ from tests.databases import empty_tables, postgres_database, sqlite_database
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(autouse=True)
+def _secret_key_file_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Processes started without ACME_SECRET_KEY (CLI runs, subprocesses) keep their key
+    file under the test's tmp_path, never in the working directory."""
+    monkeypatch.setenv("ACME_SECRET_KEY_FILE", str(tmp_path / "secret.key"))
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     with postgres_database() as url:

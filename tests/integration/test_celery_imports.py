@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
 
 from acme.adapters.sqlalchemy.tables import products
-from tests.apps import make_app
+from tests.apps import TEST_SECRET_KEY, make_app
 from tests.databases import empty_tables, postgres_database
 from tests.integration.csv_files import Expected, write_catalog
 from tests.integration.worker_process import (
@@ -41,6 +41,7 @@ def _env(database_url: str, storage: Path, queue: str) -> dict[str, str]:
         ACME_BROKER_URL=REDIS_URL,
         ACME_TASK_QUEUE=queue,
         ACME_STORAGE_URL=f"file://{storage}",
+        ACME_SECRET_KEY=TEST_SECRET_KEY,
         ACME_IMPORT_STALE_AFTER=STALE_AFTER,
         ACME_IMPORT_MAX_ATTEMPTS="3",
     )

@@ -18,7 +18,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from tests.apps import make_app
+from tests.apps import TEST_SECRET_KEY, make_app
 from tests.databases import empty_tables
 from tests.integration.csv_files import write_catalog
 from tests.integration.worker_process import worker_process
@@ -76,6 +76,7 @@ def stack(
         "ACME_STORAGE_URL": f"s3://{bucket}/acme",
         "ACME_S3_ENDPOINT_URL": s3_endpoint,
         "ACME_API_TOKEN": TOKEN,
+        "ACME_SECRET_KEY": TEST_SECRET_KEY,
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACME_")} | settings
     app = make_app(

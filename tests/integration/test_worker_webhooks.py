@@ -14,7 +14,7 @@ import standardwebhooks
 
 from acme.application import products as pc
 from acme.application import webhooks as uc
-from tests.apps import make_container
+from tests.apps import TEST_SECRET_KEY, make_container
 from tests.integration.worker_process import worker_process
 from tests.receivers import Receiver, wait_until
 
@@ -62,6 +62,7 @@ def test_acme_worker_delivers_webhooks(
         ACME_STORAGE_URL=f"file://{tmp_path / 'files'}",
         ACME_WEBHOOK_ALLOW_PRIVATE="true",
         ACME_WEBHOOK_POLL_SECONDS="0.1",
+        ACME_SECRET_KEY=TEST_SECRET_KEY,  # the web app's key: the worker reads its secrets
     )
     try:
         with worker_process(env, tmp_path / "worker.log"):

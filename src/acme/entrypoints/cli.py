@@ -61,6 +61,23 @@ def db_upgrade() -> None:
     settings = Settings()
     upgrade(settings.database_url)
     typer.echo("database is up to date")
+    from acme.adapters.secret_box import SecretBox, SecretUnreadable
+    from acme.adapters.sqlalchemy.engine import build_engine
+    from acme.adapters.sqlalchemy.webhooks import SqlWebhookRepository
+
+    # Webhook secrets stored before encryption, or under an older key, are (re-)encrypted
+    # under the current one (migrations do not see the key, so this runs after them).
+    engine = build_engine(settings.database_url)
+    try:
+        box = SecretBox.from_settings(settings.secret_key, settings.secret_key_file)
+        with engine.begin() as conn:
+            resealed = SqlWebhookRepository(conn, box).reseal_secrets()
+    except SecretUnreadable as exc:
+        fail(str(exc), 1)
+    finally:
+        engine.dispose()
+    if resealed:
+        typer.echo(f"{resealed} webhook secret(s) encrypted under the current ACME_SECRET_KEY")
 
 
 def _file_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:

@@ -14,6 +14,7 @@ from dependency_injector import containers, providers
 from sqlalchemy import Engine
 
 from acme.adapters.clock import SystemClock
+from acme.adapters.secret_box import SecretBox
 from acme.adapters.sqlalchemy.engine import build_engine
 from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
 from acme.adapters.webhooks.guard import DnsAddressGuard, GuardedNetworkBackend
@@ -158,7 +159,17 @@ class Container(containers.DeclarativeContainer):
     # set after every commit that published events, which wakes this process's webhook
     # dispatcher at once (it also polls, for events committed by other processes)
     dispatch_wakeup = providers.Singleton(threading.Event)
-    uow = providers.Factory(SqlUnitOfWork, engine=engine, after_commit=dispatch_wakeup.provided.set)
+    secret_box = providers.Singleton(
+        SecretBox.from_settings,
+        secret_key=settings.provided.secret_key,
+        key_file=settings.provided.secret_key_file,
+    )
+    uow = providers.Factory(
+        SqlUnitOfWork,
+        engine=engine,
+        after_commit=dispatch_wakeup.provided.set,
+        secret_box=secret_box,
+    )
 
     # Imports: the engine's run_import, the worker-side executor, recovery, the task queue.
     import_runner = providers.Singleton(

@@ -13,6 +13,11 @@ class Settings(BaseSettings):
     storage_url: str = "file://./var/uploads"
     api_token: str = ""
     webhook_allow_private: bool = False
+    secret_key: str = ""
+    """Keys (comma-separated; the first encrypts, all decrypt) that encrypt webhook signing
+    secrets at rest. Empty: the key in ``secret_key_file``, created on first use. Every
+    process of a deployment must use the same key."""
+    secret_key_file: str = "./var/secret.key"  # noqa: S105 (a path, not a secret)
     upload_max_bytes: int = 5 * 1024**3
     """Largest file a resumable upload accepts (tus ``Tus-Max-Size``)."""
     upload_chunk_bytes: int = 5 * 1024**2

@@ -174,7 +174,8 @@ webhooks = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("url", Text, nullable=False),
     Column("events", JSON, nullable=False),
-    Column("secret", String(128), nullable=False),
+    # Encrypted (adapters/secret_box.py): "fernet:" and a token of ~140 characters.
+    Column("secret", String(255), nullable=False),
     Column("enabled", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("lease_until", UtcDateTime(), nullable=True),

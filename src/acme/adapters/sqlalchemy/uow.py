@@ -8,6 +8,7 @@ from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
+from acme.adapters.secret_box import SecretBox
 from acme.adapters.sqlalchemy.bulk_sqlite import SqliteBulkWriter
 from acme.adapters.sqlalchemy.imports import SqlImportJobRepository
 from acme.adapters.sqlalchemy.outbox import OutboxEventPublisher
@@ -27,8 +28,10 @@ class SqlUnitOfWork(UnitOfWork):
         engine: Engine,
         after_commit: Callable[[], None] | None = None,
         bulk_options: Mapping[str, Any] | None = None,
+        secret_box: SecretBox | None = None,
     ) -> None:
         self._engine = engine
+        self._secret_box = secret_box
         self._after_commit = after_commit
         self._bulk_options = dict(bulk_options or {})
         self._conn: Connection | None = None
@@ -41,7 +44,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.uploads = SqlUploadRepository(self._conn)
         self.imports = SqlImportJobRepository(self._conn)
         self.bulk = self._bulk_writer(self._conn)
-        self.webhooks = SqlWebhookRepository(self._conn)
+        self.webhooks = SqlWebhookRepository(self._conn, self._secret_box)
         self.deliveries = SqlDeliveryRepository(self._conn)
         self.outbox = SqlOutboxReader(self._conn)
         return self

@@ -29,6 +29,7 @@ from sqlalchemy import (
     update,
 )
 
+from acme.adapters.secret_box import SecretBox
 from acme.adapters.sqlalchemy.tables import BigId, outbox_events, webhook_deliveries, webhooks
 from acme.application.ports import (
     DeliveryRepository,
@@ -43,11 +44,11 @@ W = webhooks
 FAN_OUT_LOCK_KEY = 0x41434D45  # "ACME": one fan-out at a time keeps per-webhook event order
 
 
-def _row_to_webhook(row: Any) -> Webhook:
+def _row_to_webhook(row: Any, box: SecretBox | None) -> Webhook:
     return Webhook(
         url=row.url,
         events=list(row.events),
-        secret=row.secret,
+        secret=row.secret if box is None else box.open(row.secret),
         enabled=row.enabled,
         id=row.id,
         created_at=row.created_at,
@@ -77,16 +78,21 @@ def _is_postgresql(conn: Connection) -> bool:
 
 
 class SqlWebhookRepository(WebhookRepository):
-    def __init__(self, conn: Connection) -> None:
+    """``box`` encrypts the signing secrets at rest (the container always passes one; without
+    it they are stored as they are)."""
+
+    def __init__(self, conn: Connection, box: SecretBox | None = None) -> None:
         self._conn = conn
+        self._box = box
 
     def add(self, webhook: Webhook) -> Webhook:
+        secret = webhook.secret if self._box is None else self._box.seal(webhook.secret)
         webhook.id = self._conn.execute(
             insert(W)
             .values(
                 url=webhook.url,
                 events=list(webhook.events),
-                secret=webhook.secret,
+                secret=secret,
                 enabled=webhook.enabled,
                 created_at=webhook.created_at,
             )
@@ -96,10 +102,26 @@ class SqlWebhookRepository(WebhookRepository):
 
     def get(self, webhook_id: int) -> Webhook | None:
         row = self._conn.execute(select(W).where(W.c.id == webhook_id)).first()
-        return _row_to_webhook(row) if row else None
+        return _row_to_webhook(row, self._box) if row else None
 
     def list(self) -> list[Webhook]:
-        return [_row_to_webhook(r) for r in self._conn.execute(select(W).order_by(W.c.id))]
+        return [
+            _row_to_webhook(r, self._box) for r in self._conn.execute(select(W).order_by(W.c.id))
+        ]
+
+    def reseal_secrets(self) -> int:
+        """Encrypt under the box's first key every secret that is not yet (stored before
+        encryption, or under an older key); returns how many. Raises SecretUnreadable when a
+        secret opens with none of the keys."""
+        if self._box is None:
+            return 0
+        rows = self._conn.execute(select(W.c.id, W.c.secret).with_for_update()).all()
+        stale = [(r.id, r.secret) for r in rows if not self._box.is_current(r.secret)]
+        for webhook_id, stored in stale:
+            self._conn.execute(
+                update(W).where(W.c.id == webhook_id).values(secret=self._box.reseal(stored))
+            )
+        return len(stale)
 
     def update(self, webhook: Webhook) -> None:
         self._conn.execute(

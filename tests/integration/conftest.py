@@ -15,10 +15,12 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(autouse=True)
-def _secret_key_file_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _secret_key_file_in_tmp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Processes started without ACME_SECRET_KEY (CLI runs, subprocesses) keep their key
-    file under the test's tmp_path, never in the working directory."""
-    monkeypatch.setenv("ACME_SECRET_KEY_FILE", str(tmp_path / "secret.key"))
+    file in a temporary folder of the test's own, never in the working directory."""
+    monkeypatch.setenv("ACME_SECRET_KEY_FILE", str(tmp_path_factory.mktemp("keys") / "key"))
 
 
 @pytest.fixture(scope="session")

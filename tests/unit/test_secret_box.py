@@ -49,3 +49,16 @@ def test_settings_list_keys_comma_separated_and_need_one() -> None:
     assert box.open(sealed) == "whsec_x"
     with pytest.raises(ValueError, match="at least one key"):
         SecretBox([" ", ""])
+
+
+def test_keys_given_as_a_function_are_read_on_first_use_only() -> None:
+    calls: list[int] = []
+
+    def keys() -> list[str]:
+        calls.append(1)
+        return ["lazy key"]
+
+    box = SecretBox(keys)
+    assert calls == []
+    sealed = box.seal("whsec_x")
+    assert box.open(sealed) == "whsec_x" and calls == [1]

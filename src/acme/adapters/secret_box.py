@@ -18,7 +18,7 @@ import base64
 import hashlib
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -52,21 +52,45 @@ def key_from_file(path: Path) -> str:
     return key
 
 
-class SecretBox:
-    """Seals (encrypts) and opens (decrypts) secrets; ``keys[0]`` seals, all of them open."""
+def _usable(keys: Sequence[str]) -> list[str]:
+    usable = [k.strip() for k in keys if k.strip()]
+    if not usable:
+        raise ValueError("at least one key is needed")
+    return usable
 
-    def __init__(self, keys: Sequence[str]) -> None:
-        keys = [k.strip() for k in keys if k.strip()]
-        if not keys:
-            raise ValueError("at least one key is needed")
-        self._current = _fernet(keys[0])
-        self._all = MultiFernet([_fernet(k) for k in keys])
+
+class SecretBox:
+    """Seals (encrypts) and opens (decrypts) secrets; ``keys[0]`` seals, all of them open.
+    ``keys`` may be a function giving them, called on first use (so a process that never
+    touches a webhook never reads or creates a key file)."""
+
+    def __init__(self, keys: Sequence[str] | Callable[[], Sequence[str]]) -> None:
+        if callable(keys):
+            self._load = keys
+        else:
+            given = _usable(keys)  # refused at once when empty
+            self._load = lambda: given
+        self._fernets: tuple[Fernet, MultiFernet] | None = None
 
     @classmethod
     def from_settings(cls, secret_key: str, key_file: str | Path) -> SecretBox:
         """``ACME_SECRET_KEY`` (comma-separated keys), else the key in ``key_file``."""
         keys = [k for k in secret_key.split(",") if k.strip()]
-        return cls(keys or [key_from_file(Path(key_file))])
+        return cls(keys) if keys else cls(lambda: [key_from_file(Path(key_file))])
+
+    @property
+    def _current(self) -> Fernet:
+        return self._ready()[0]
+
+    @property
+    def _all(self) -> MultiFernet:
+        return self._ready()[1]
+
+    def _ready(self) -> tuple[Fernet, MultiFernet]:
+        if self._fernets is None:
+            keys = _usable(self._load())
+            self._fernets = (_fernet(keys[0]), MultiFernet([_fernet(k) for k in keys]))
+        return self._fernets
 
     def seal(self, secret: str) -> str:
         return PREFIX + self._current.encrypt(secret.encode("utf-8")).decode("ascii")

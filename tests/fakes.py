@@ -155,13 +155,21 @@ class FakeUploadRepository(UploadRepository):
         if upload.id in self.rows:
             self.rows[upload.id] = copy.deepcopy(upload)
 
-    def list_unimported_before(self, cutoff: datetime, limit: int) -> list[Upload]:
-        found = [u for u in self.rows.values() if u.import_job_id is None and u.created_at < cutoff]
-        return [copy.deepcopy(u) for u in sorted(found, key=lambda u: u.created_at)[:limit]]
+    @staticmethod
+    def _idle(upload: Upload, idle_since: datetime) -> bool:
+        assert upload.active_at is not None
+        return upload.import_job_id is None and upload.active_at < idle_since
 
-    def delete_unimported(self, upload_id: str) -> bool:
+    def list_idle_unimported(self, idle_since: datetime, limit: int) -> list[Upload]:
+        found = [u for u in self.rows.values() if self._idle(u, idle_since)]
+        return [
+            copy.deepcopy(u)
+            for u in sorted(found, key=lambda u: u.active_at or u.created_at)[:limit]
+        ]
+
+    def delete_idle_unimported(self, upload_id: str, idle_since: datetime) -> bool:
         found = self.rows.get(upload_id)
-        if found is None or found.import_job_id is not None:
+        if found is None or not self._idle(found, idle_since):
             return False
         del self.rows[upload_id]
         return True

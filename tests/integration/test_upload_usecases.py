@@ -43,7 +43,7 @@ def test_two_simultaneous_requests_to_import_an_upload_make_one_job(
     queue = FakeTaskQueue()
     data = b"sku,name\nA-1,Chair\n"
     up = uc.create_upload(uow_factory, storage, FakeClock(), LIMITS, "cat.csv", len(data))
-    uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 0, data)
+    uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 0, data)
     jobs: list[str] = []
 
     def request() -> None:

@@ -35,8 +35,11 @@ def test_an_upload_grows_part_by_part_to_its_length(
 ) -> None:
     up = uc.create_upload(uow_factory, storage, FakeClock(), LIMITS, "cat.csv", 150)
     assert up.offset == 0
-    assert uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 0, b"a" * 100).offset == 100
-    done = uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 100, b"b" * 50)
+    assert (
+        uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 0, b"a" * 100).offset
+        == 100
+    )
+    done = uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 100, b"b" * 50)
     stored = uc.get_upload(uow_factory, storage, up.id)
     assert (done.offset, stored.offset, stored.complete) == (150, 150, True)
     assert stored.filename == "cat.csv"
@@ -47,10 +50,10 @@ def test_a_part_at_the_wrong_offset_is_refused_and_changes_nothing(
     uow_factory: UowFactory, storage: FileStorage
 ) -> None:
     up = uc.create_upload(uow_factory, storage, FakeClock(), LIMITS, "f.csv", 100)
-    uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 0, b"x" * 10)
+    uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 0, b"x" * 10)
     for wrong in (0, 5, 20):
         with pytest.raises(ConflictError, match="does not match"):
-            uc.append_to_upload(uow_factory, storage, LIMITS, up.id, wrong, b"y" * 10)
+            uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, wrong, b"y" * 10)
     assert uc.get_upload(uow_factory, storage, up.id).offset == 10
     assert _read(storage, up.storage_key) == b"x" * 10
 
@@ -62,10 +65,10 @@ def test_too_large_files_and_parts_are_refused(
         uc.create_upload(uow_factory, storage, FakeClock(), LIMITS, "big.csv", 1001)
     up = uc.create_upload(uow_factory, storage, FakeClock(), LIMITS, "f.csv", 120)
     with pytest.raises(TooLargeError):
-        uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 0, b"z" * 101)
-    uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 0, b"z" * 100)
+        uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 0, b"z" * 101)
+    uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 0, b"z" * 100)
     with pytest.raises(TooLargeError, match="past its declared length"):
-        uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 100, b"z" * 21)
+        uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 100, b"z" * 21)
     assert uc.get_upload(uow_factory, storage, up.id).offset == 100
 
 
@@ -74,10 +77,10 @@ def test_the_offset_follows_the_bytes_really_stored_after_a_request_died(
 ) -> None:
     """A part that reached storage but whose request died before the offset was recorded."""
     up = uc.create_upload(uow_factory, storage, FakeClock(), LIMITS, "f.csv", 60)
-    uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 0, b"1" * 20)
+    uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 0, b"1" * 20)
     storage.append(up.storage_key, 20, b"2" * 20)  # stored, offset not yet recorded
     assert uc.get_upload(uow_factory, storage, up.id).offset == 40
-    uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 40, b"3" * 20)
+    uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 40, b"3" * 20)
     assert _read(storage, up.storage_key) == b"1" * 20 + b"2" * 20 + b"3" * 20
 
 
@@ -85,13 +88,13 @@ def test_terminating_an_upload_removes_its_state_and_bytes(
     uow_factory: UowFactory, storage: FileStorage
 ) -> None:
     up = uc.create_upload(uow_factory, storage, FakeClock(), LIMITS, "f.csv", 50)
-    uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 0, b"q" * 10)
+    uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 0, b"q" * 10)
     uc.terminate_upload(uow_factory, storage, up.id)
     assert storage.size(up.storage_key) is None
     with pytest.raises(NotFoundError):
         uc.get_upload(uow_factory, storage, up.id)
     with pytest.raises(NotFoundError):
-        uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 10, b"q")
+        uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 10, b"q")
 
 
 def test_an_empty_file_is_complete_at_once(uow_factory: UowFactory, storage: FileStorage) -> None:
@@ -104,7 +107,7 @@ def test_an_empty_file_is_complete_at_once(uow_factory: UowFactory, storage: Fil
 
 def _complete(uow_factory: UowFactory, storage: FileStorage, name: str, data: bytes) -> str:
     up = uc.create_upload(uow_factory, storage, FakeClock(), LIMITS, name, len(data))
-    uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 0, data)
+    uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 0, data)
     return up.id
 
 
@@ -139,7 +142,7 @@ def test_an_incomplete_or_non_csv_upload_is_not_imported(
 ) -> None:
     queue = FakeTaskQueue()
     up = uc.create_upload(uow_factory, storage, FakeClock(), LIMITS, "cat.csv", 50)
-    uc.append_to_upload(uow_factory, storage, LIMITS, up.id, 0, b"sku,name\n")
+    uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, up.id, 0, b"sku,name\n")
     with pytest.raises(InvalidStateError, match="9 of 50 bytes"):
         uc.import_upload(uow_factory, storage, queue, FakeClock(), up.id)
     png = _complete(uow_factory, storage, "photo.png", b"\x89PNG....")
@@ -155,7 +158,7 @@ def test_uploads_no_import_claimed_are_deleted_once_they_expire(
 ) -> None:
     start = FakeClock().now()  # when _complete's uploads are created
     half = uc.create_upload(uow_factory, storage, FakeClock(start), LIMITS, "half.csv", 100)
-    uc.append_to_upload(uow_factory, storage, LIMITS, half.id, 0, b"x" * 10)
+    uc.append_to_upload(uow_factory, storage, FakeClock(), LIMITS, half.id, 0, b"x" * 10)
     never_imported = _complete(uow_factory, storage, "left.csv", b"sku,name\na,A\n")
     imported = _complete(uow_factory, storage, "cat.csv", b"sku,name\nb,B\n")
     uc.import_upload(uow_factory, storage, FakeTaskQueue(), FakeClock(), imported)
@@ -174,3 +177,40 @@ def test_uploads_no_import_claimed_are_deleted_once_they_expire(
         assert uc.get_upload(uow_factory, storage, kept).id == kept
         assert storage.size(f"uploads/{kept}") is not None
     assert uc.expire_abandoned_uploads(uow_factory, storage, now, timedelta(hours=24)) == []
+
+
+def test_an_upload_still_receiving_parts_is_kept_however_old_it_is(
+    uow_factory: UowFactory, storage: FileStorage
+) -> None:
+    start = FakeClock().now()
+
+    def at(hours: float) -> FakeClock:
+        return FakeClock(start + timedelta(hours=hours))
+
+    slow = uc.create_upload(uow_factory, storage, at(0), LIMITS, "slow.csv", 100)
+    uc.append_to_upload(uow_factory, storage, at(23), LIMITS, slow.id, 0, b"x" * 10)
+    uc.append_to_upload(uow_factory, storage, at(47), LIMITS, slow.id, 10, b"y" * 10)
+    stalled = uc.create_upload(uow_factory, storage, at(0), LIMITS, "stalled.csv", 100)
+    uc.append_to_upload(uow_factory, storage, at(1), LIMITS, stalled.id, 0, b"z" * 10)
+
+    expired = uc.expire_abandoned_uploads(uow_factory, storage, at(48), timedelta(hours=24))
+
+    assert expired == [stalled.id]  # idle for 47 hours; the slow one for 1 hour only
+    assert uc.get_upload(uow_factory, storage, slow.id).offset == 20
+    assert storage.size(f"uploads/{stalled.id}") is None
+
+
+def test_a_part_arriving_after_the_listing_keeps_the_upload(
+    uow_factory: UowFactory, storage: FileStorage
+) -> None:
+    start = FakeClock().now()
+    up = uc.create_upload(uow_factory, storage, FakeClock(start), LIMITS, "late.csv", 100)
+    idle_since = start + timedelta(hours=1)
+    with uow_factory() as uow:
+        assert [u.id for u in uow.uploads.list_idle_unimported(idle_since, 10)] == [up.id]
+    later = FakeClock(start + timedelta(hours=2))
+    uc.append_to_upload(uow_factory, storage, later, LIMITS, up.id, 0, b"x" * 10)
+    with uow_factory() as uow:
+        assert uow.uploads.delete_idle_unimported(up.id, idle_since) is False
+        uow.commit()
+    assert uc.get_upload(uow_factory, storage, up.id).offset == 10

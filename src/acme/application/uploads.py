@@ -74,6 +74,7 @@ def get_upload(uow_factory: UowFactory, storage: FileStorage, upload_id: str) ->
 def append_to_upload(
     uow_factory: UowFactory,
     storage: FileStorage,
+    clock: Clock,
     limits: UploadLimits,
     upload_id: str,
     offset: int,
@@ -90,7 +91,7 @@ def append_to_upload(
     with uow_factory() as uow:
         current = _get(uow, upload_id)
         if new_size > current.offset:
-            current.appended(new_size)
+            current.appended(new_size, clock.now())
             uow.uploads.update(current)
             uow.commit()
         return current
@@ -116,15 +117,17 @@ def expire_abandoned_uploads(
     *,
     limit: int = 100,
 ) -> list[str]:
-    """Delete uploads (state and bytes) that no import has claimed ``expire_after`` after
-    they were created: files given up half-way, or uploaded and never imported. Returns the
-    ids deleted. An upload claimed by an import meanwhile is kept."""
+    """Delete uploads (state and bytes) that no import has claimed and no bytes have reached
+    for ``expire_after``: files given up half-way, or uploaded and never imported. A slow
+    upload still receiving parts is kept however old it is. Returns the ids deleted. An
+    upload claimed by an import, or sent a part, meanwhile is kept."""
+    idle_since = clock.now() - expire_after
     with uow_factory() as uow:
-        stale = uow.uploads.list_unimported_before(clock.now() - expire_after, limit)
+        stale = uow.uploads.list_idle_unimported(idle_since, limit)
     expired: list[str] = []
     for upload in stale:
         with uow_factory() as uow:
-            gone = uow.uploads.delete_unimported(upload.id)
+            gone = uow.uploads.delete_idle_unimported(upload.id, idle_since)
             uow.commit()
         if gone:
             storage.delete(upload.storage_key)

@@ -19,9 +19,14 @@ class Upload:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     offset: int = 0
     import_job_id: str | None = None
+    #: when bytes last arrived (the creation, until a first part does): an upload is
+    #: abandoned when it has been idle too long, however long it has been going on
+    active_at: datetime | None = None
 
     def __post_init__(self) -> None:
         self.filename = (self.filename or "").strip()[:MAX_FILENAME] or "upload.csv"
+        if self.active_at is None:
+            self.active_at = self.created_at
         if self.length < 0:
             raise ValidationError("Upload-Length must be a whole number of bytes, 0 or more")
 
@@ -44,10 +49,13 @@ class Upload:
                 f"this part would grow the upload past its declared length of {self.length} bytes"
             )
 
-    def appended(self, new_offset: int) -> None:
+    def appended(self, new_offset: int, at: datetime | None = None) -> None:
+        """The stored bytes now end at ``new_offset``; ``at``: when a part arrived."""
         if not 0 <= new_offset <= self.length:
             raise InvalidStateError(f"offset {new_offset} is outside the upload's length")
         self.offset = new_offset
+        if at is not None:
+            self.active_at = at
 
     def attach_import(self, job_id: str) -> None:
         if not self.complete:

@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     upload_chunk_bytes: int = 5 * 1024**2
     """Part size the upload page sends per request."""
     upload_expire_after: float = 24 * 3600.0
-    """Seconds after which an upload no import has claimed is deleted (0: never)."""
+    """Seconds an upload no import has claimed may receive no part before it is deleted
+    (0: never)."""
     webhook_timeout_seconds: float = 10.0
     webhook_concurrency: int = 16
     webhook_retry_base_seconds: float = 5.0

@@ -120,6 +120,8 @@ uploads = Table(
     Column("offset", BigInteger, nullable=False, default=0),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("import_job_id", String(64), nullable=True),
+    # when bytes last arrived: expiry counts idle time (migration 0012)
+    Column("active_at", UtcDateTime(), nullable=False),
 )
 
 import_jobs = Table(

@@ -24,6 +24,7 @@ class SqlUploadRepository(UploadRepository):
                 length=upload.length,
                 offset=upload.offset,
                 created_at=upload.created_at,
+                active_at=upload.active_at,
                 import_job_id=upload.import_job_id,
             )
         )
@@ -32,18 +33,23 @@ class SqlUploadRepository(UploadRepository):
         row = self._conn.execute(select(uploads).where(uploads.c.id == upload_id)).first()
         return None if row is None else _upload(row)
 
-    def list_unimported_before(self, cutoff: datetime, limit: int) -> list[Upload]:
+    def list_idle_unimported(self, idle_since: datetime, limit: int) -> list[Upload]:
         rows = self._conn.execute(
             select(uploads)
-            .where(uploads.c.import_job_id.is_(None), uploads.c.created_at < cutoff)
-            .order_by(uploads.c.created_at)
+            .where(uploads.c.import_job_id.is_(None), uploads.c.active_at < idle_since)
+            .order_by(uploads.c.active_at)
             .limit(limit)
         )
         return [_upload(row) for row in rows]
 
-    def delete_unimported(self, upload_id: str) -> bool:
+    def delete_idle_unimported(self, upload_id: str, idle_since: datetime) -> bool:
+        # One conditional DELETE: a claim or a part recorded meanwhile keeps the upload.
         deleted = self._conn.execute(
-            delete(uploads).where(uploads.c.id == upload_id, uploads.c.import_job_id.is_(None))
+            delete(uploads).where(
+                uploads.c.id == upload_id,
+                uploads.c.import_job_id.is_(None),
+                uploads.c.active_at < idle_since,
+            )
         )
         return deleted.rowcount == 1
 
@@ -51,7 +57,11 @@ class SqlUploadRepository(UploadRepository):
         self._conn.execute(
             update(uploads)
             .where(uploads.c.id == upload.id)
-            .values(offset=upload.offset, import_job_id=upload.import_job_id)
+            .values(
+                offset=upload.offset,
+                import_job_id=upload.import_job_id,
+                active_at=upload.active_at,
+            )
         )
 
     def claim_for_import(self, upload_id: str, job_id: str) -> bool:
@@ -76,4 +86,5 @@ def _upload(row: Any) -> Upload:
         offset=row.offset,
         created_at=row.created_at,
         import_job_id=row.import_job_id,
+        active_at=row.active_at,
     )

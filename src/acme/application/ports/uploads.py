@@ -17,7 +17,7 @@ class UploadRepository(ABC):
 
     @abstractmethod
     def update(self, upload: Upload) -> None:
-        """Store the upload's offset and import job id."""
+        """Store the upload's offset, import job id and last activity."""
 
     @abstractmethod
     def claim_for_import(self, upload_id: str, job_id: str) -> bool:
@@ -25,13 +25,14 @@ class UploadRepository(ABC):
         two concurrent claims exactly one wins); return whether this claim won."""
 
     @abstractmethod
-    def list_unimported_before(self, cutoff: datetime, limit: int) -> list[Upload]:
-        """Uploads created before ``cutoff`` that no import has claimed, oldest first."""
+    def list_idle_unimported(self, idle_since: datetime, limit: int) -> list[Upload]:
+        """Uploads no import has claimed and no bytes have reached since before
+        ``idle_since``, idle longest first."""
 
     @abstractmethod
-    def delete_unimported(self, upload_id: str) -> bool:
-        """Delete the upload's state unless an import has claimed it meanwhile (atomically);
-        return whether it was deleted."""
+    def delete_idle_unimported(self, upload_id: str, idle_since: datetime) -> bool:
+        """Delete the upload's state unless an import has claimed it or bytes have reached
+        it since ``idle_since`` meanwhile (atomically); return whether it was deleted."""
 
     @abstractmethod
     def delete(self, upload_id: str) -> bool:

@@ -153,6 +153,7 @@ async def append_part(
     request: Request,
     uow: Uow,
     storage: TheStorage,
+    clock: TheClock,
     c: TheContainer,
     tus_resumable: Annotated[str | None, Header()] = None,
     upload_offset: Annotated[str | None, Header()] = None,
@@ -172,7 +173,7 @@ async def append_part(
         )
     data = await request.body()
     upload = await run_in_threadpool(
-        use_cases.append_to_upload, uow, storage, bounds, upload_id, offset, data
+        use_cases.append_to_upload, uow, storage, clock, bounds, upload_id, offset, data
     )
     return Response(status_code=204, headers=_tus_headers(**{"Upload-Offset": str(upload.offset)}))
 

@@ -20,8 +20,10 @@ import os
 import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+if TYPE_CHECKING:  # imported when first used: a process without webhooks never loads it
+    from cryptography.fernet import Fernet, MultiFernet
 
 PREFIX = "fernet:"
 
@@ -31,6 +33,8 @@ class SecretUnreadable(RuntimeError):
 
 
 def _fernet(key: str) -> Fernet:
+    from cryptography.fernet import Fernet
+
     # Any string is accepted as a key; SHA-256 turns it into the 32 bytes Fernet wants.
     return Fernet(base64.urlsafe_b64encode(hashlib.sha256(key.encode("utf-8")).digest()))
 
@@ -88,6 +92,8 @@ class SecretBox:
 
     def _ready(self) -> tuple[Fernet, MultiFernet]:
         if self._fernets is None:
+            from cryptography.fernet import MultiFernet
+
             keys = _usable(self._load())
             self._fernets = (_fernet(keys[0]), MultiFernet([_fernet(k) for k in keys]))
         return self._fernets
@@ -98,6 +104,8 @@ class SecretBox:
     def open(self, stored: str) -> str:
         if not stored.startswith(PREFIX):
             return stored  # stored before encryption; `acme db upgrade` seals it
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._all.decrypt(stored[len(PREFIX) :].encode("ascii")).decode("utf-8")
         except InvalidToken:
@@ -111,6 +119,8 @@ class SecretBox:
         """Whether ``stored`` is sealed under the first key (nothing to re-encrypt)."""
         if not stored.startswith(PREFIX):
             return False
+        from cryptography.fernet import InvalidToken
+
         try:
             self._current.decrypt(stored[len(PREFIX) :].encode("ascii"))
         except InvalidToken:

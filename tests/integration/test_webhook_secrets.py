@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
 from typer.testing import CliRunner
 
@@ -15,7 +16,7 @@ from acme.adapters.secret_box import PREFIX, SecretBox, key_from_file
 from acme.adapters.sqlalchemy.tables import webhooks
 from acme.application import webhooks as uc
 from acme.entrypoints.cli import app
-from tests.apps import make_container
+from tests.apps import make_app, make_container
 from tests.fakes import FakeClock
 
 
@@ -109,3 +110,16 @@ def test_without_a_setting_the_key_file_is_created_private_and_reused(tmp_path: 
     assert len(key) >= 40
     assert SecretBox.from_settings("", path).open(sealed) == "whsec_x"  # the same key again
     assert SecretBox([key]).open(sealed) == "whsec_x"
+
+
+def test_the_api_names_a_key_mismatch_instead_of_a_bare_500(database_url: str) -> None:
+    with TestClient(make_app(database_url, secret_key="key at creation")) as client:
+        created = client.post(
+            "/api/webhooks",
+            json={"url": "https://hooks.example.com/k", "events": ["product.created"]},
+        )
+        assert created.status_code == 201, created.text
+    with TestClient(make_app(database_url, secret_key="another key")) as client:
+        listed = client.get("/api/webhooks")
+    assert listed.status_code == 503
+    assert "cannot be decrypted with ACME_SECRET_KEY" in listed.json()["detail"]

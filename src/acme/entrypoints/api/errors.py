@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from acme.adapters.secret_box import SecretUnreadable
 from acme.domain.errors import (
     ConfirmationRequiredError,
     ConflictError,
@@ -81,6 +82,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
         )
+
+    @app.exception_handler(SecretUnreadable)
+    async def _misconfigured(_: Request, exc: SecretUnreadable) -> JSONResponse:
+        # A deployment fault an operator fixes (the key differs from the one secrets were
+        # stored under), named as such rather than hidden behind a bare 500.
+        log.error("webhook secrets unreadable: %s", exc)
+        return JSONResponse({"detail": str(exc)}, status_code=503)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

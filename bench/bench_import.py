@@ -14,7 +14,7 @@ Measured in one run, on scratch databases created and dropped here:
   ACME_BENCH_ANCHORS=copy_limit,copy_upsert,best_peer_as_is,best_peer,orm_chunks) when that
   folder exists (``../shared/bench`` beside the repository, or /work/shared/bench);
 - peak worker memory at 100k and 1M rows (ACME_BENCH_MEMORY=0 skips it);
-- ACME_BENCH_ROUNDS (default 2) alternating rounds of ours and the anchors, since the load on
+- ACME_BENCH_ROUNDS (default 3) alternating rounds of ours and the anchors, since the load on
   a shared machine changes from minute to minute; each round's pair gives a ratio.
 The CSV comes from this project's own generator (bench/gen_csv.py), cached under var/bench/.
 """
@@ -257,7 +257,7 @@ def run(args: argparse.Namespace) -> None:
     # in alternating rounds, since the load on a shared machine changes from minute to minute;
     # each round's pair gives a ratio.
     rounds = []
-    for _ in range(int(os.environ.get("ACME_BENCH_ROUNDS", "2"))):
+    for _ in range(int(os.environ.get("ACME_BENCH_ROUNDS", "3"))):
         with postgres_database("acme_bench") as url:
             fresh, _ = import_with_reader(url, path, None)
             again, _ = import_with_reader(url, path, None)

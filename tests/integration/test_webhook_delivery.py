@@ -266,17 +266,17 @@ class Resolver:
 def test_a_name_that_rebinds_to_loopback_after_the_check_is_refused_at_connect(
     receiver: Receiver,
 ) -> None:
-    # DNS rebinding: the name is public when the URL is checked and loopback when the
-    # connection is made. (Two resolvers play the one rebinding name server, so that the
-    # public answer can never be connected to, whatever the code under test does.)
+    # DNS rebinding: the name is public when the URL is checked (at create or update) and
+    # loopback when the connection is made. (Two resolvers play the one rebinding name
+    # server, so that the public answer can never be connected to, whatever the code does.)
     at_check, at_connect = Resolver("93.184.216.34"), Resolver("127.0.0.1")
+    url = f"http://rebind.test:{receiver.port}/hook"
+    assert DnsAddressGuard(allow_private=False, resolver=at_check).refusal(url) is None
     sender = HttpxWebhookSender(
-        DnsAddressGuard(allow_private=False, resolver=at_check),
-        timeout_seconds=1.0,
-        backend=GuardedNetworkBackend(allow_private=False, resolver=at_connect),
+        GuardedNetworkBackend(allow_private=False, resolver=at_connect), timeout_seconds=1.0
     )
     try:
-        result = sender.send(f"http://rebind.test:{receiver.port}/hook", "c2VjcmV0", "m1", "{}")
+        result = sender.send(url, "c2VjcmV0", "m1", "{}")
     finally:
         sender.close()
     assert at_check.asked == at_connect.asked == ["rebind.test"]
@@ -288,9 +288,7 @@ def test_a_name_that_rebinds_to_loopback_after_the_check_is_refused_at_connect(
 def test_the_connection_goes_to_the_address_the_guard_resolved(receiver: Receiver) -> None:
     resolver = Resolver("127.0.0.1")  # for a name only this resolver knows
     sender = HttpxWebhookSender(
-        DnsAddressGuard(allow_private=True),
-        timeout_seconds=1.0,
-        backend=GuardedNetworkBackend(allow_private=True, resolver=resolver),
+        GuardedNetworkBackend(allow_private=True, resolver=resolver), timeout_seconds=1.0
     )
     try:
         url = f"http://hooks.acme.test:{receiver.port}/hook"

@@ -213,12 +213,11 @@ class Container(containers.DeclarativeContainer):
     )
     webhook_sender = providers.Singleton(
         HttpxWebhookSender,
-        guard=address_guard,
-        timeout_seconds=settings.provided.webhook_timeout_seconds,
-        max_connections=settings.provided.webhook_concurrency,
         backend=providers.Singleton(
             GuardedNetworkBackend, allow_private=settings.provided.webhook_allow_private
         ),
+        timeout_seconds=settings.provided.webhook_timeout_seconds,
+        max_connections=settings.provided.webhook_concurrency,
     )
     retry_policy = providers.Singleton(
         RetryPolicy, base_seconds=settings.provided.webhook_retry_base_seconds

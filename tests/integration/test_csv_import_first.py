@@ -4,9 +4,8 @@ merge gives, leave the schema exactly as it was, and leave nothing behind when i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +19,7 @@ from acme.application import products as product_uc
 from acme.domain.import_job import ImportStatus
 from tests.databases import empty_tables
 from tests.fakes import FakeClock
+from tests.integration.postgres_import import ONLY_POSTGRESQL, schema
 from tests.suites.csv_import import (
     OVERLAPPING_FILES,
     catalog,
@@ -28,6 +28,8 @@ from tests.suites.csv_import import (
     run_cancelled,
 )
 from tests.unit.test_csv_import import encode, record, reference
+
+pytestmark = ONLY_POSTGRESQL
 
 
 class _RecordingUow(SqlUnitOfWork):
@@ -38,13 +40,6 @@ class _RecordingUow(SqlUnitOfWork):
     def __init__(self, engine: Engine, made: list[SqlUnitOfWork]) -> None:
         super().__init__(engine)
         made.append(self)
-
-
-@pytest.fixture
-def database_url(postgres_url: str) -> Iterator[str]:
-    empty_tables(postgres_url)
-    yield postgres_url
-    empty_tables(postgres_url)
 
 
 @pytest.fixture
@@ -65,36 +60,6 @@ def storage(tmp_path: Path) -> LocalFileStorage:
 def strategies(made: list[SqlUnitOfWork]) -> list[str]:
     used = (getattr(getattr(u, "bulk", None), "last_strategy", None) for u in made)
     return [s for s in used if s is not None]
-
-
-def schema(engine: Engine) -> dict[str, Any]:
-    """Everything the swap must keep: indexes, constraints, column defaults and collations,
-    the sequence."""
-    with engine.connect() as conn:
-
-        def rows(sql: str) -> list[tuple[Any, ...]]:
-            return sorted(tuple(r) for r in conn.execute(text(sql)))
-
-        return {
-            "indexes": rows(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'products'"
-            ),
-            "constraints": rows(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                " WHERE conrelid = 'products'::regclass"
-            ),
-            "columns": rows(
-                "SELECT column_name, data_type, is_nullable, coalesce(column_default, ''),"
-                " coalesce(collation_name, '') FROM information_schema.columns"
-                " WHERE table_name = 'products'"
-            ),
-            "sequence": conn.execute(
-                text("SELECT pg_get_serial_sequence('products', 'id')")
-            ).scalar(),
-            "autovacuum": conn.execute(
-                text("SELECT reloptions FROM pg_class WHERE oid = 'products'::regclass")
-            ).scalar(),
-        }
 
 
 def leftovers(engine: Engine) -> set[str]:

@@ -4,7 +4,7 @@ swapped table keeps every index and id, and concurrent imports with overlapping 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,8 +15,8 @@ from acme.adapters.sqlalchemy.uow import SqlUnitOfWork
 from acme.adapters.storage.local import LocalFileStorage
 from acme.application.csv_import import run_import
 from acme.domain.import_job import ImportStatus
-from tests.databases import empty_tables
 from tests.fakes import FakeClock
+from tests.integration.postgres_import import ONLY_POSTGRESQL, schema
 from tests.suites.csv_import import *  # noqa: F403
 from tests.suites.csv_import import (
     OVERLAPPING_FILES,
@@ -26,17 +26,12 @@ from tests.suites.csv_import import (
     submit,
 )
 
+pytestmark = ONLY_POSTGRESQL
+
 
 @pytest.fixture(params=["swap", "in_place"])
 def strategy(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-@pytest.fixture
-def database_url(postgres_url: str) -> Iterator[str]:
-    empty_tables(postgres_url)
-    yield postgres_url
-    empty_tables(postgres_url)
 
 
 @pytest.fixture
@@ -49,25 +44,17 @@ def storage(tmp_path: Path) -> LocalFileStorage:
     return LocalFileStorage(tmp_path / "uploads")
 
 
-def _schema(engine: Engine) -> list[tuple[str, str]]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'products'")
-        )
-        return sorted((r[0], r[1]) for r in rows)
-
-
 def test_swap_keeps_every_index_ids_and_the_sequence(
     engine: Engine, uow_factory: Callable[[], SqlUnitOfWork], storage: LocalFileStorage
 ) -> None:
     clock = FakeClock()
-    before = _schema(engine)
+    before = schema(engine)
     first = do_import(uow_factory, storage, clock, b"sku,name\na,A\nb,B\n")
     with engine.connect() as conn:
         ids = {r[0]: r[1] for r in conn.execute(text("SELECT sku_key, id FROM products"))}
     second = do_import(uow_factory, storage, clock, b"sku,name,active\nB,Bee,no\nc,C,yes\n")
     assert first.status is second.status is ImportStatus.COMPLETED
-    assert _schema(engine) == before
+    assert schema(engine) == before
     with engine.connect() as conn:
         after = {r[0]: r[1] for r in conn.execute(text("SELECT sku_key, id FROM products"))}
         constraints = set(
@@ -131,7 +118,7 @@ def test_cancel_noticed_while_merging_rolls_everything_back(
 ) -> None:
     clock = FakeClock()
     do_import(uow_factory, storage, clock, b"sku,name\nkeep,Kept\n")
-    schema = _schema(engine)
+    before = schema(engine)
     job_id = submit(uow_factory, storage, clock, b"sku,name\nkeep,Changed\nnew,New\n")
     original = PostgresBulkWriter._count
 
@@ -149,7 +136,7 @@ def test_cancel_noticed_while_merging_rolls_everything_back(
     assert job.status is ImportStatus.CANCELLED
     assert catalog(uow_factory) == {"keep": ("keep", "Kept", "", True)}
     assert published() == ["import.completed"]
-    assert _schema(engine) == schema
+    assert schema(engine) == before
     monkeypatch.undo()
     again = do_import(uow_factory, storage, clock, b"sku,name\nnew,New\n")
     assert again.status is ImportStatus.COMPLETED and again.created == 1
@@ -166,7 +153,7 @@ def test_a_failed_swap_leaves_no_new_table_behind(
 
     clock = FakeClock()
     do_import(swapping, storage, clock, b"sku,name\nkeep,Kept\n")
-    schema = _schema(engine)
+    before = schema(engine)
 
     def broken(self: PostgresBulkWriter, *args: object) -> object:
         raise RuntimeError("index build failed")
@@ -176,7 +163,7 @@ def test_a_failed_swap_leaves_no_new_table_behind(
     assert job.status is ImportStatus.FAILED
     assert catalog(swapping) == {"keep": ("keep", "Kept", "", True)}
     assert published() == ["import.completed", "import.failed"]
-    assert _schema(engine) == schema
+    assert schema(engine) == before
     with engine.connect() as conn:
         left = conn.execute(
             text("SELECT count(*) FROM pg_class WHERE relname = 'acme_products_new'")

@@ -4,10 +4,11 @@ and undo cleanly."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from acme.adapters.sqlalchemy.migrate import downgrade, schema_differences, upgrade
 from acme.adapters.sqlalchemy.tables import metadata
@@ -25,21 +26,25 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             yield url
 
 
-def tables_in(url: str) -> set[str]:
-    engine = create_engine(url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-
-
-def execute(url: str, sql: str) -> None:
+@contextmanager
+def connection(url: str) -> Iterator[Connection]:
+    """A connection to ``url`` in a transaction committed on exit, on an engine of its own."""
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text(sql))
+            yield conn
     finally:
         engine.dispose()
+
+
+def tables_in(url: str) -> set[str]:
+    with connection(url) as conn:
+        return set(inspect(conn).get_table_names())
+
+
+def execute(url: str, sql: str) -> None:
+    with connection(url) as conn:
+        conn.execute(text(sql))
 
 
 def test_migrations_produce_exactly_the_described_schema(fresh_url: str) -> None:
@@ -49,18 +54,13 @@ def test_migrations_produce_exactly_the_described_schema(fresh_url: str) -> None
 
 def test_sku_keys_compare_bytewise_on_postgresql() -> None:
     """Migration 0010 (Alembic's comparison does not look at collations)."""
-    with postgres_database("acme_migrations") as url:
-        engine = create_engine(url)
-        try:
-            with engine.connect() as conn:
-                collation = conn.execute(
-                    text(
-                        "SELECT collation_name FROM information_schema.columns"
-                        " WHERE table_name = 'products' AND column_name = 'sku_key'"
-                    )
-                ).scalar()
-        finally:
-            engine.dispose()
+    with postgres_database("acme_migrations") as url, connection(url) as conn:
+        collation = conn.execute(
+            text(
+                "SELECT collation_name FROM information_schema.columns"
+                " WHERE table_name = 'products' AND column_name = 'sku_key'"
+            )
+        ).scalar()
     assert collation == "C"
 
 

@@ -297,6 +297,7 @@ class FakeStore:
         self.imports = FakeImportJobRepository()
         self.events: list[DomainEvent] = []
         self.commits = 0
+        self.relaxed_commits = 0  # of those, how many asked for no durability wait
         self.webhooks = FakeWebhookRepository()
         self.deliveries = FakeDeliveryRepository(self.webhooks)
         self.dispatched: dict[str, datetime] = {}  # event id -> when it was fanned out
@@ -338,7 +339,7 @@ class FakeUnitOfWork(UnitOfWork):
                 store.errors[job_id] = list(mine)
         self._imports_seen = copy.deepcopy(self.imports)
 
-    def commit(self) -> None:
+    def commit(self, *, durable: bool = True) -> None:
         assert isinstance(self.events, FakeEventPublisher)
         self._store.products = copy.deepcopy(self.products)
         self._store.uploads = copy.deepcopy(self.uploads)
@@ -347,6 +348,8 @@ class FakeUnitOfWork(UnitOfWork):
         self._store.events.extend(self.events.pending)
         self.events.pending = []
         self._store.commits += 1
+        if not durable:
+            self._store.relaxed_commits += 1
         assert isinstance(self.outbox, FakeOutboxReader)
         self._store.webhooks, self._store.deliveries = copy.deepcopy(
             (self.webhooks, self.deliveries)

@@ -279,17 +279,21 @@ def test_progress_is_recorded_while_reading(
 ) -> None:
     data = b"sku,name\n" + b"".join(b"p-%d,Name %d\n" % (i, i) for i in range(2500))
     seen: list[tuple[str, float, int]] = []
+    flags: dict[str, list[bool]] = {"progress": [], "outcome": []}  # durable= per commit
     job_id = submit(uow_factory, storage, clock, data)
 
     def spying_factory() -> UnitOfWork:
         uow = uow_factory()
         original = uow.commit
 
-        def commit() -> None:
+        def commit(*, durable: bool = True) -> None:
             job = uow.imports.get(job_id) if hasattr(uow, "imports") else None
-            original()
+            original(durable=durable)
             if job is not None and job.status is ImportStatus.RUNNING:
                 seen.append((job.phase.value, job.percent, job.rows_done))
+                flags["progress"].append(durable)
+            elif job is not None and job.finished:
+                flags["outcome"].append(durable)
 
         uow.commit = commit  # type: ignore[method-assign]
         return uow
@@ -303,6 +307,10 @@ def test_progress_is_recorded_while_reading(
     assert all(0 < pct < 100 for _, pct, _ in seen[1:])
     assert seen[-1][0] == "merging" and seen[-1][2] == 2500
     assert [pct for _, pct, _ in seen] == sorted(pct for _, pct, _ in seen)
+    # Claiming the job and its outcome wait for the disk; the progress between does not.
+    claim, *progress = flags["progress"]
+    assert claim is True and progress and not any(progress)
+    assert flags["outcome"] == [True]
 
 
 def test_a_finished_job_is_not_run_again(

@@ -136,7 +136,7 @@ class _Tracker:
                 uow.imports.add_errors(self.job_id, self.errors)
                 self.errors.clear()  # rows() holds this list: empty it, never rebind
             if job.cancel_requested:
-                uow.commit()
+                uow.commit(durable=False)
                 raise ImportCancelled
             job.advance(
                 self.clock.now(),
@@ -146,7 +146,10 @@ class _Tracker:
                 rows_done=rows_done,
             )
             uow.imports.update(job)
-            uow.commit()
+            # Progress and rejected rows need not wait for the disk: the next checkpoint
+            # supersedes them, and a job whose worker or database died is run again from the
+            # start (its rejected rows cleared). The outcome below is committed durably.
+            uow.commit(durable=False)
 
 
 def _finish_unsuccessfully(

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from acme.adapters.secret_box import SecretBox
 from acme.adapters.sqlalchemy.bulk_sqlite import SqliteBulkWriter
@@ -75,11 +75,16 @@ class SqlUnitOfWork(UnitOfWork):
             raise RuntimeError("unit of work used outside its 'with' block")
         return self._conn
 
-    def commit(self) -> None:
+    def commit(self, *, durable: bool = True) -> None:
         conn = self.connection
         published = (
             bool(self.events.published) if isinstance(self.events, OutboxEventPublisher) else False
         )
+        if not durable and conn.dialect.name == "postgresql" and conn.in_transaction():
+            # The commit returns without waiting for its WAL to be flushed. An import's
+            # progress commits used to wait for the flush of everything its COPY had written
+            # meanwhile (12-23 ms each, 4 times a second, in the loop that reads the file).
+            conn.execute(text("SET LOCAL synchronous_commit = off"))
         conn.commit()
         if published and self._after_commit is not None:
             self._after_commit()

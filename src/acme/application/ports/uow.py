@@ -35,7 +35,10 @@ class UnitOfWork(ABC):
         self.rollback()
 
     @abstractmethod
-    def commit(self) -> None: ...
+    def commit(self, *, durable: bool = True) -> None:
+        """Make the changes permanent and visible. ``durable=False`` may return before they
+        have reached the disk: a crash of the database server can then lose the last such
+        commits (never half of one). For progress that the next write supersedes anyway."""
 
     @abstractmethod
     def rollback(self) -> None:

@@ -33,30 +33,26 @@ def test_not_waiting_for_the_disk_lasts_one_transaction(postgres_url: str) -> No
     """PostgreSQL only: SQLite has no per-transaction durability setting."""
     empty_tables(postgres_url)
     engine = build_engine(postgres_url)
+    clock = FakeClock()
     try:
-        _check_setting_is_transaction_local(lambda: SqlUnitOfWork(engine))
+        with SqlUnitOfWork(engine) as uow:
+            seen_inside: list[str] = []
+            uow.imports.add(_job(clock))
+            original = uow.connection.commit
+
+            def commit() -> None:
+                seen_inside.append(uow.connection.execute(text("SHOW synchronous_commit")).scalar())
+                original()
+
+            uow.connection.commit = commit  # type: ignore[method-assign]
+            uow.commit(durable=False)
+            after = uow.connection.execute(text("SHOW synchronous_commit")).scalar()
+        assert seen_inside == ["off"]
+        assert after == "on"
+        with SqlUnitOfWork(engine) as uow:
+            uow.imports.add(_job(clock))
+            uow.commit()
+            assert uow.connection.execute(text("SHOW synchronous_commit")).scalar() == "on"
     finally:
         engine.dispose()
         empty_tables(postgres_url)
-
-
-def _check_setting_is_transaction_local(uow_factory: Callable[[], SqlUnitOfWork]) -> None:
-    clock = FakeClock()
-    with uow_factory() as uow:
-        seen_inside: list[str] = []
-        uow.imports.add(_job(clock))
-        original = uow.connection.commit
-
-        def commit() -> None:
-            seen_inside.append(uow.connection.execute(text("SHOW synchronous_commit")).scalar())
-            original()
-
-        uow.connection.commit = commit  # type: ignore[method-assign]
-        uow.commit(durable=False)
-        after = uow.connection.execute(text("SHOW synchronous_commit")).scalar()
-    assert seen_inside == ["off"]
-    assert after == "on"
-    with uow_factory() as uow:
-        uow.imports.add(_job(clock))
-        uow.commit()
-        assert uow.connection.execute(text("SHOW synchronous_commit")).scalar() == "on"
